@@ -1,0 +1,113 @@
+"""Standoff gold annotations: records, hashing, reading and matching to split units.
+
+An annotation names a span of an external document by id and character offsets, with a short
+hash of the span's text so that a changed source or splitter is caught, never silently mislabelled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+from pipeline.labels import LABELS
+
+GUIDELINE_VERSION = "LABELS.md/1"
+
+
+def span_hash(text: str) -> str:
+    """Short, stable hash of a span's text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One gold label on a span of a document."""
+
+    doc: str
+    start: int
+    end: int
+    hash: str
+    label: str
+    annotator: str
+    guideline: str = GUIDELINE_VERSION
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    """Read JSON Lines, naming the file and line of the first broken record."""
+    path = Path(path)
+    if not path.is_file():
+        raise PipelineError(f"file not found: {path}")
+    records = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise PipelineError(f"{path}:{number}: broken JSON line ({err.msg})") from None
+            if not isinstance(record, dict):
+                raise PipelineError(f"{path}:{number}: expected a JSON object")
+            records.append(record)
+    return records
+
+
+def parse_annotation(record: dict, where: str) -> Annotation:
+    """Validate one raw record's fields and types."""
+    try:
+        ann = Annotation(
+            doc=str(record["doc"]),
+            start=int(record["start"]),
+            end=int(record["end"]),
+            hash=str(record["hash"]),
+            label=str(record["label"]),
+            annotator=str(record["annotator"]),
+            guideline=str(record.get("guideline", GUIDELINE_VERSION)),
+        )
+    except KeyError as err:
+        raise PipelineError(f"{where}: annotation lacks field {err.args[0]!r}") from None
+    except (TypeError, ValueError):
+        raise PipelineError(f"{where}: annotation has a non-integer offset") from None
+    if ann.label not in LABELS:
+        raise PipelineError(f"{where}: unknown label {ann.label!r}; expected one of {', '.join(LABELS)}")
+    if not 0 <= ann.start < ann.end:
+        raise PipelineError(f"{where}: bad offsets {ann.start}-{ann.end}")
+    return ann
+
+
+def load_annotations(directory: str | Path) -> list[Annotation]:
+    """All annotations in ``*.jsonl`` files below `directory` (sorted, so order is stable)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    annotations = []
+    for path in sorted(directory.rglob("*.jsonl")):
+        for number, record in enumerate(read_jsonl(path), start=1):
+            annotations.append(parse_annotation(record, f"{path}:{number}"))
+    return annotations
+
+
+def index_annotations(annotations: list[Annotation], texts: dict[str, str]) -> dict[tuple[str, int, int], Annotation]:
+    """Key annotations by (doc, start, end), checking each span's hash against the document.
+
+    Annotations of documents not in `texts` are ignored (they belong to a corpus not loaded).
+    """
+    index = {}
+    for ann in annotations:
+        if ann.doc not in texts:
+            continue
+        span = texts[ann.doc][ann.start : ann.end]
+        if span_hash(span) != ann.hash:
+            raise PipelineError(
+                f"annotation {ann.doc}:{ann.start}-{ann.end} does not match the document text "
+                "(hash differs): the source file changed"
+            )
+        index[(ann.doc, ann.start, ann.end)] = ann
+    return index
+

@@ -1,0 +1,52 @@
+"""Config helpers shared by the command-line edges: resolvers and flattening."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from pipeline.sources import REPO_ROOT
+
+
+def register_resolvers() -> None:
+    """`${repo_root:}` and `${run_id:}` (a short random id, fixed once per composed config)."""
+    if not OmegaConf.has_resolver("repo_root"):
+        OmegaConf.register_new_resolver("repo_root", lambda: str(REPO_ROOT))
+    if not OmegaConf.has_resolver("run_id"):
+        OmegaConf.register_new_resolver("run_id", lambda: secrets.token_hex(3), use_cache=True)
+
+
+def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
+    """Nested dicts as dotted keys: {"model": {"name": "x"}} -> {"model.name": "x"}."""
+    flat: dict[str, object] = {}
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat |= flatten(value, dotted + ".")
+        else:
+            flat[dotted] = value
+    return flat
+
+
+CONFIG_DIR = REPO_ROOT / "configs"
+
+
+def group_choices(config_dir: Path, group: str) -> list[str]:
+    """The options of a config group: the YAML files in its folder."""
+    return sorted(p.stem for p in (config_dir / group).glob("*.yaml"))
+
+
+def unknown_choice(overrides: Sequence[str], config_dir: Path = CONFIG_DIR) -> str | None:
+    """A message for the first `group=option` override naming an option that does not exist."""
+    for override in overrides:
+        key, sep, value = override.lstrip("+~").partition("=")
+        if not sep or "(" in value or "." in key or not (config_dir / key).is_dir():
+            continue
+        choices = group_choices(config_dir, key)
+        for option in filter(None, value.split(",")):
+            if option != "null" and option not in choices:
+                return f"unknown {key} {option!r}; choose one of: {', '.join(choices)}"
+    return None

@@ -1,0 +1,123 @@
+"""One experiment, end to end: split -> label -> train -> evaluate, into a run folder.
+
+`run_experiment` takes a plain, resolved config dict (what Hydra composes at the command line,
+or any dict of the same shape) and a run folder; it never touches Hydra.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from pipeline import evaluate, label, sources, split, train
+from pipeline.annotations import load_annotations
+from pipeline.errors import PipelineError
+from pipeline.labels import LABEL2ID, LABELS
+from pipeline.runs import RunRecord, fingerprint, tracked_run, write_json
+
+log = logging.getLogger(__name__)
+_LOADERS = {"seed": sources.load_seed, "wikinews": sources.load_wikinews}
+
+
+def load_articles(data_cfg: dict) -> list[sources.Article]:
+    """Every article of the configured corpora."""
+    articles = []
+    for name, corpus in data_cfg["corpora"].items():
+        if corpus is None:
+            continue
+        loader = _LOADERS.get(corpus["loader"])
+        if loader is None:
+            raise PipelineError(f"corpus {name!r}: unknown loader {corpus['loader']!r}; choose one of: {', '.join(_LOADERS)}")
+        kwargs = {"limit": corpus["limit"]} if corpus.get("limit") else {}
+        articles += loader(corpus["path"], data_cfg.get("external_dir"), **kwargs)
+    if not articles:
+        raise PipelineError("no articles: data.corpora is empty")
+    return articles
+
+
+def load_opinion_sentences(data_cfg: dict) -> list[sources.LabelledSentence]:
+    """SUBJ sentences of the configured sentence-level corpora, as opinion."""
+    return [
+        sentence
+        for path in data_cfg.get("opinion_sources") or []
+        for sentence in sources.load_subjectivity(path, data_cfg.get("external_dir"), keep=("SUBJ",))
+    ]
+
+
+def test_documents(rows: Sequence[label.LabelledUnit], fraction: float, seed: int) -> set[str]:
+    """Hold out a seeded share of the gold-annotated documents (at least one) as the test side."""
+    gold_docs = sorted({r.doc_id for r in rows if r.label_source == "gold"})
+    if not gold_docs:
+        raise PipelineError("no gold-labelled sentences in the loaded corpora: nothing to evaluate on")
+    n_test = max(1, round(fraction * len(gold_docs))) if len(gold_docs) > 1 else 1
+    rng = np.random.default_rng(seed)
+    return set(rng.permutation(gold_docs)[:n_test].tolist())
+
+
+def split_train_test(
+    rows: Sequence[label.LabelledUnit], eval_cfg: dict, train_sources: Sequence[str]
+) -> tuple[list[label.LabelledUnit], list[label.LabelledUnit]]:
+    """Article-grouped split: test is gold sentences of held-out documents; train never sees them."""
+    held_out = test_documents(rows, eval_cfg["test_fraction"], eval_cfg["split_seed"])
+    labelled = [r for r in rows if r.label is not None]
+    test = [r for r in labelled if r.doc_id in held_out and r.label_source == "gold"]
+    train_rows = [r for r in labelled if r.doc_id not in held_out and r.label_source in train_sources]
+    return train_rows, test
+
+
+def composition(rows: Sequence[label.LabelledUnit]) -> dict[str, dict[str, int]]:
+    """What each source contributes: counts per (source, label_source) and label."""
+    table: dict[str, Counter] = {}
+    for r in rows:
+        table.setdefault(f"{r.source}/{r.label_source}", Counter())[r.label] += 1
+    return {key: {lab: counts.get(lab, 0) for lab in LABELS} | {"total": sum(counts.values())}
+            for key, counts in sorted(table.items())}
+
+
+def build_rows(cfg: dict) -> tuple[list[label.LabelledUnit], str]:
+    """Split and label the configured data; also return a fingerprint of everything read."""
+    data_cfg = cfg["data"]
+    articles = load_articles(data_cfg)
+    units = split.split_corpus(articles, split.get_splitter(cfg["splitter"]["name"]))
+    annotations = load_annotations(data_cfg["annotations_dir"])
+    rows = label.label_articles(articles, units, annotations, cfg["labeler"]["fallback"], cfg["labeler"]["weak"])
+    external = load_opinion_sentences(data_cfg)
+    rows += label.label_external(external)
+    parts = [a.doc_id + a.text for a in articles] + [s.text for s in external]
+    parts += [f"{a.doc}{a.start}{a.end}{a.label}" for a in annotations]
+    return rows, fingerprint(parts)
+
+
+def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()) -> dict:
+    """Run every stage with `cfg` and write the run folder; return the metrics."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    record = RunRecord(run_id=run_dir.name, experiment=cfg["experiment_name"], seed=cfg["seed"],
+                       overrides=list(overrides))
+    with tracked_run(run_dir, record):
+        (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+        rows, record.data_fingerprint = build_rows(cfg)
+        label.to_dataset(rows).save_to_disk(str(run_dir / "dataset"))
+        train_rows, test_rows = split_train_test(rows, cfg["eval"], cfg["data"]["train_sources"])
+        log.info("train %d sentences, test %d sentences", len(train_rows), len(test_rows))
+        model_cfg = cfg["model"]
+        model = train.build_model(model_cfg["name"], model_cfg.get("params") or {}, cfg["seed"])
+        train.fit_model(model, [r.text for r in train_rows], [LABEL2ID[r.label] for r in train_rows])
+        train.save_model(model, run_dir)
+        scores = train.predict_scores(model, [r.text for r in test_rows])
+        gold = [LABEL2ID[r.label] for r in test_rows]
+        metrics = evaluate.compute_metrics(gold, scores.argmax(axis=1), cfg["eval"]["n_bootstrap"],
+                                           cfg["eval"]["confidence"], cfg["seed"])
+        metrics |= {"n_train": len(train_rows), "n_test": len(test_rows),
+                    "data": {"train": composition(train_rows), "test": composition(test_rows)}}
+        evaluate.write_evaluation(run_dir, [asdict(r) for r in test_rows], scores, metrics)
+        log.info("macro-F1 %.3f [%.3f, %.3f]  accuracy %.3f  -> %s", metrics["macro_f1"],
+                 *metrics["macro_f1_ci"], metrics["accuracy"], run_dir)
+    write_json(run_dir / "run.json", asdict(record))
+    return metrics

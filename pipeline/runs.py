@@ -1,0 +1,156 @@
+"""Run folders: atomic file writes, `run.json` status and provenance, finding finished runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+
+RUN_FILE = "run.json"
+KEY_PACKAGES = ("scikit-learn", "datasets", "transformers", "hydra-core", "numpy", "skops", "torch")
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | os.PathLike, data: object) -> None:
+    """Write JSON atomically, pretty-printed."""
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def write_jsonl(path: str | os.PathLike, records: list[dict]) -> None:
+    """Write records as JSON Lines atomically."""
+    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def git_commit(cwd: Path | None = None) -> str | None:
+    """The commit of the code that runs, with '-dirty' when the work tree has changes."""
+    cwd = cwd or Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
+        if head.returncode:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return head.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str | None]:
+    """Installed versions of the packages that decide a run's results."""
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def fingerprint(parts: list[str]) -> str:
+    """A short content hash of the data a run used."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class RunRecord:
+    """What `run.json` holds: status and provenance of one run."""
+
+    run_id: str
+    experiment: str
+    status: str = "running"
+    seed: int | None = None
+    started: str = field(default_factory=_now)
+    ended: str | None = None
+    duration_s: float | None = None
+    git_commit: str | None = field(default_factory=git_commit)
+    python: str = field(default_factory=platform.python_version)
+    packages: dict = field(default_factory=package_versions)
+    data_fingerprint: str | None = None
+    overrides: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@contextmanager
+def tracked_run(run_dir: Path, record: RunRecord) -> Iterator[RunRecord]:
+    """Keep `run.json` truthful: running while inside, then completed, failed or interrupted."""
+    path = Path(run_dir) / RUN_FILE
+    write_json(path, asdict(record))
+    began = time.perf_counter()
+    try:
+        yield record
+        record.status = "completed"
+    except KeyboardInterrupt:
+        record.status, record.error = "interrupted", "KeyboardInterrupt"
+        raise
+    except BaseException as err:
+        record.status, record.error = "failed", f"{type(err).__name__}: {err}"
+        raise
+    finally:
+        record.ended = _now()
+        record.duration_s = round(time.perf_counter() - began, 3)
+        write_json(path, asdict(record))
+
+
+def read_run(run_dir: str | os.PathLike) -> dict:
+    """The `run.json` of a run folder."""
+    path = Path(run_dir) / RUN_FILE
+    if not path.is_file():
+        raise PipelineError(f"{run_dir} is not a run folder (no {RUN_FILE})")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise PipelineError(f"{path} is not valid JSON") from None
+
+
+def require_completed(run_dir: str | os.PathLike) -> dict:
+    """The run record of a finished run, or a one-line error saying why it cannot be used."""
+    record = read_run(run_dir)
+    if record.get("status") != "completed":
+        raise PipelineError(f"run {run_dir} is not a finished run (status: {record.get('status')})")
+    return record
+
+
+def find_runs(root: str | os.PathLike) -> list[Path]:
+    """Every run folder (one holding run.json) below `root`, sorted by path."""
+    root = Path(root)
+    if not root.is_dir():
+        raise PipelineError(f"no experiments folder at {root}")
+    return sorted(p.parent for p in root.rglob(RUN_FILE))

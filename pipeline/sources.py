@@ -1,0 +1,121 @@
+"""Corpora the pipeline reads: where they live and how to load them as plain records.
+
+External corpora are never copied into the repository. They are found, in this order, at an
+explicit path from the config, at ``$PIPELINE_EXTERNAL_DIR``, at ``../shared/external`` (next to
+the checkout), or at ``data/external``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESERVED = ("wikinews_2020.csv", "dev_test_en.tsv", "test_en_labeled.tsv")
+_SOURCE_HINT = "see SOURCE.txt in each folder of the shared external data for where to get the files"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One document of a corpus."""
+
+    doc_id: str
+    text: str
+    source: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class LabelledSentence:
+    """A sentence from a sentence-level corpus with its mapped label."""
+
+    sent_id: str
+    text: str
+    label: str
+    source: str
+
+
+def candidate_external_dirs(explicit: str | os.PathLike | None = None) -> list[Path]:
+    """Where external data is looked for, in order."""
+    dirs = []
+    if explicit:
+        dirs.append(Path(explicit).expanduser())
+    if os.environ.get("PIPELINE_EXTERNAL_DIR"):
+        dirs.append(Path(os.environ["PIPELINE_EXTERNAL_DIR"]).expanduser())
+    dirs += [REPO_ROOT.parent / "shared" / "external", REPO_ROOT / "data" / "external"]
+    return dirs
+
+
+def find_external_file(relative: str, explicit: str | os.PathLike | None = None) -> Path:
+    """Resolve a file inside the external data folder, or fail with where we looked."""
+    if Path(relative).name in RESERVED:
+        raise PipelineError(f"{relative} is reserved for held-out evaluation and cannot be used here")
+    looked = candidate_external_dirs(explicit)
+    for base in looked:
+        if (base / relative).is_file():
+            return base / relative
+    places = ", ".join(str(d) for d in looked)
+    raise PipelineError(
+        f"external data file {relative!r} not found (looked in {places}); set "
+        f"PIPELINE_EXTERNAL_DIR or data.external_dir, and {_SOURCE_HINT}"
+    )
+
+
+def read_text_file(path: str | os.PathLike) -> str:
+    """Read a UTF-8 text file, failing with one line on missing, empty or undecodable input."""
+    path = Path(path)
+    if not path.is_file():
+        raise PipelineError(f"input file not found: {path}")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise PipelineError(f"input file is empty: {path}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise PipelineError(f"{path} is not UTF-8 text (byte {err.start}): convert it to UTF-8") from None
+
+
+def load_seed(relative: str, external_dir: str | None = None) -> list[Article]:
+    """The seed article: a plain-text file whose id is its path in the external folder."""
+    path = find_external_file(relative, external_dir)
+    return [Article(doc_id=relative, text=read_text_file(path), source="seed", title=path.stem)]
+
+
+def load_wikinews(relative: str, external_dir: str | None = None, limit: int | None = None) -> list[Article]:
+    """Wikinews articles from a CSV with url, date, title, text; the url is the document id."""
+    path = find_external_file(relative, external_dir)
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or "text" not in rows[0] or "url" not in rows[0]:
+        raise PipelineError(f"{path} has no url/text columns: is it a Wikinews sample CSV?")
+    articles = [Article(r["url"], r["text"], "wikinews", r.get("title", "")) for r in rows]
+    return articles[:limit] if limit else articles
+
+
+def load_subjectivity(
+    relative: str, external_dir: str | None = None, keep: Iterable[str] = ("SUBJ",)
+) -> list[LabelledSentence]:
+    """NewsSD-ENG (CSV) or CheckThat! (TSV) sentences, SUBJ mapped to opinion.
+
+    Only rows whose label is in `keep` are returned; OBJ rows carry no label of our set, so they
+    are returned as ``not_opinion`` when asked for.
+    """
+    path = find_external_file(relative, external_dir)
+    keep = set(keep)
+    with path.open(newline="", encoding="utf-8") as handle:
+        if path.suffix == ".tsv":
+            rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            pairs = [(r.get("sentence_id", ""), r["sentence"], r["label"]) for r in rows]
+        else:
+            pairs = [(str(i), r["Sentence"], r["Label"]) for i, r in enumerate(csv.DictReader(handle))]
+    mapped = {"SUBJ": "opinion", "OBJ": "not_opinion"}
+    return [
+        LabelledSentence(f"{relative}#{sid}", text.strip(), mapped[label], relative)
+        for sid, text, label in pairs
+        if label in keep and text.strip()
+    ]

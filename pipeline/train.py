@@ -1,0 +1,140 @@
+"""Train stage: build a classifier by name, fit it on sentences, score texts, save and load it.
+
+Every model is a scikit-learn estimator over raw sentence strings with integer targets (label ids
+of LABELS). Models are saved with skops, which loads only an explicit list of trusted types and
+never runs code from the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from pipeline.errors import PipelineError
+from pipeline.label import LABELING_FUNCTIONS, apply_lfs, majority_vote
+from pipeline.labels import LABELS
+
+MODEL_FILE = "model.skops"
+
+
+class RulesClassifier(ClassifierMixin, BaseEstimator):
+    """The labeling functions used as a classifier: majority vote, scores are vote shares."""
+
+    def __init__(self, fallback: str = "fact", smoothing: float = 0.5):
+        self.fallback = fallback
+        self.smoothing = smoothing
+
+    def fit(self, X: Sequence[str], y: Sequence[int] | None = None) -> RulesClassifier:
+        self.classes_ = np.arange(len(LABELS))
+        return self
+
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
+        votes = apply_lfs(list(X), [""] * len(X))
+        counts = np.stack([(votes == k).sum(axis=1) for k in range(len(LABELS))], axis=1).astype(float)
+        winners = majority_vote(votes, self.fallback)
+        counts[np.arange(len(X)), winners] += self.smoothing  # ties and empty rows go to the vote's pick
+        return counts / counts.sum(axis=1, keepdims=True)
+
+    def predict(self, X: Sequence[str]) -> np.ndarray:
+        return majority_vote(apply_lfs(list(X), [""] * len(X)), self.fallback)
+
+
+def _tfidf(params: dict) -> FeatureUnion:
+    """Word and character n-gram TF-IDF features."""
+    word = TfidfVectorizer(
+        ngram_range=tuple(params.get("word_ngrams", (1, 2))),
+        min_df=params.get("min_df", 1),
+        sublinear_tf=True,
+        lowercase=True,
+    )
+    char = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=tuple(params.get("char_ngrams", (2, 5))), min_df=params.get("min_df", 1),
+        sublinear_tf=True,
+    )
+    return FeatureUnion([("word", word), ("char", char)])
+
+
+def build_model(name: str, params: dict, seed: int) -> BaseEstimator:
+    """A fresh, unfitted estimator for the config's model name and parameters."""
+    class_weight = params.get("class_weight")
+    if name == "majority":
+        return DummyClassifier(strategy=params.get("strategy", "prior"), random_state=seed)
+    if name == "rules":
+        return RulesClassifier(fallback=params.get("fallback", "fact"))
+    if name == "tfidf_logreg":
+        clf = LogisticRegression(C=params.get("C", 4.0), max_iter=params.get("max_iter", 2000),
+                                 class_weight=class_weight, random_state=seed)
+        return Pipeline([("tfidf", _tfidf(params)), ("clf", clf)])
+    if name == "tfidf_svm":
+        clf = LinearSVC(C=params.get("C", 0.5), class_weight=class_weight, random_state=seed)
+        return Pipeline([("tfidf", _tfidf(params)), ("clf", clf)])
+    raise PipelineError(f"unknown model {name!r}; choose one of: majority, rules, tfidf_logreg, tfidf_svm")
+
+
+def fit_model(model: BaseEstimator, texts: Sequence[str], label_ids: Sequence[int]) -> BaseEstimator:
+    """Fit on sentence strings and integer label ids."""
+    if not len(texts):
+        raise PipelineError("no training sentences: check the data sources and the labeler settings")
+    return model.fit(list(texts), np.asarray(label_ids))
+
+
+def predict_scores(model: BaseEstimator, texts: Sequence[str]) -> np.ndarray:
+    """Scores over all of LABELS (columns in label-id order), rows summing to one.
+
+    Uses `predict_proba` where the model has it, else a softmax over `decision_function`;
+    labels the model never saw in training get a score of zero.
+    """
+    texts = list(texts)
+    if hasattr(model, "predict_proba"):
+        raw = model.predict_proba(texts)
+    else:
+        margins = np.atleast_2d(model.decision_function(texts))
+        if margins.shape[0] != len(texts):  # binary: one margin per row
+            margins = margins.T
+        if margins.shape[1] == 1:
+            margins = np.hstack([-margins, margins])
+        raw = np.exp(margins - margins.max(axis=1, keepdims=True))
+        raw /= raw.sum(axis=1, keepdims=True)
+    scores = np.zeros((len(texts), len(LABELS)))
+    scores[:, np.asarray(model.classes_, dtype=int)] = raw
+    return scores
+
+
+def save_model(model: BaseEstimator, run_dir: str | Path) -> Path:
+    """Save with skops into the run folder (via a temporary file, so no half-written model)."""
+    import skops.io as sio
+
+    from pipeline.runs import atomic_write_bytes
+
+    path = Path(run_dir) / MODEL_FILE
+    atomic_write_bytes(path, sio.dumps(model))
+    return path
+
+
+TRUSTED_TYPES = ("pipeline.train.RulesClassifier",)
+
+
+def load_model(run_dir: str | Path) -> BaseEstimator:
+    """Load a saved model, trusting only scikit-learn/numpy types that skops vets plus our own."""
+    import skops.io as sio
+
+    path = Path(run_dir) / MODEL_FILE
+    if not path.is_file():
+        raise PipelineError(f"no model in {run_dir} (expected {MODEL_FILE})")
+    untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES and not _sklearn_type(t)]
+    if untrusted:
+        raise PipelineError(f"{path} holds types that are not trusted: {', '.join(untrusted)}")
+    return sio.load(path, trusted=sio.get_untrusted_types(file=path))
+
+
+def _sklearn_type(name: str) -> bool:
+    """Types from scikit-learn, numpy and scipy that our models are built from."""
+    return name.split(".")[0] in {"sklearn", "numpy", "scipy"}

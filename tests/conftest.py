@@ -1,0 +1,36 @@
+"""Shared fixtures: the seed article and a finished tiny run (made once per test session)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.sources import find_external_file, read_text_file
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = "seed/000_683854a330873483.txt"
+
+
+def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """Run `python -m ...` as a user would, capturing its output."""
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
+    return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return read_text_file(find_external_file(SEED))
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """A completed `experiment=smoke` run in a temporary experiments folder."""
+    root = tmp_path_factory.mktemp("experiments")
+    result = run_cli("pipeline", "experiment=smoke", f"paths.experiments_dir={root}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    (run_dir,) = (root / "smoke").iterdir()
+    return run_dir

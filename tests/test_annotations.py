@@ -1,0 +1,54 @@
+"""The committed gold annotations: valid records that match the external documents exactly."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from pipeline.annotations import load_annotations, parse_annotation, read_jsonl
+from pipeline.errors import PipelineError
+from pipeline.experiment import load_articles
+from pipeline.label import label_articles
+from pipeline.sources import REPO_ROOT
+from pipeline.split import split_corpus, split_text
+
+ANNOTATIONS = REPO_ROOT / "data" / "annotations"
+DATA = {
+    "corpora": {
+        "seed": {"loader": "seed", "path": "seed/000_683854a330873483.txt"},
+        "wikinews_2019": {"loader": "wikinews", "path": "wikinews-sample/wikinews_2019.csv"},
+    }
+}
+
+
+def test_every_annotation_matches_a_sentence_of_its_document():
+    annotations = load_annotations(ANNOTATIONS)
+    articles = load_articles(DATA)
+    rows = label_articles(articles, split_corpus(articles, split_text), annotations, weak=False)
+    gold = [r for r in rows if r.label_source == "gold"]
+    assert len(gold) == len(annotations)  # each annotation lands on exactly one split unit
+    assert len({(a.doc, a.start) for a in annotations}) == len(annotations)
+
+
+def test_seed_article_is_fully_annotated(seed_text):
+    seed = [a for a in load_annotations(ANNOTATIONS) if a.doc.startswith("seed/")]
+    assert len(seed) == sum(u.kind == "sentence" for u in split_text(seed_text))
+    assert Counter(a.label for a in seed) == {"quote": 14, "policy": 8, "fact": 6, "opinion": 3}
+
+
+def test_bad_records_are_named_by_line(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"doc": "d"}\n{broken\n')
+    with pytest.raises(PipelineError, match=r"a.jsonl:2: broken JSON line"):
+        read_jsonl(path)
+    record = {"doc": "d", "start": 0, "end": 4, "hash": "x", "label": "rumour", "annotator": "me"}
+    with pytest.raises(PipelineError, match="unknown label 'rumour'"):
+        parse_annotation(record, "a.jsonl:1")
+    with pytest.raises(PipelineError, match="lacks field 'hash'"):
+        parse_annotation({k: v for k, v in record.items() if k != "hash"}, "a.jsonl:1")
+
+
+def test_annotations_hold_no_corpus_text():
+    for path in ANNOTATIONS.rglob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            assert set(json.loads(line)) <= {"doc", "start", "end", "hash", "label", "annotator", "guideline"}

@@ -1,0 +1,76 @@
+"""End to end through the command lines, as a researcher runs them (tiny data)."""
+
+import csv
+import io
+import json
+
+import yaml
+
+from conftest import SEED, run_cli
+from pipeline.sources import find_external_file
+
+RUN_FILES = {"config.yaml", "metrics.json", "predictions.jsonl", "errors.jsonl", "confusion.png",
+             "model.skops", "run.json", "dataset"}
+
+
+def test_run_folder_is_complete(tiny_run):
+    assert RUN_FILES <= {p.name for p in tiny_run.iterdir()}
+    run = json.loads((tiny_run / "run.json").read_text())
+    assert run["status"] == "completed" and run["seed"] == 42 and run["experiment"] == "smoke"
+    assert run["duration_s"] > 0 and run["data_fingerprint"] and run["packages"]["scikit-learn"]
+    metrics = json.loads((tiny_run / "metrics.json").read_text())
+    assert metrics["labels"] == ["fact", "quote", "policy", "opinion"]
+    lo, hi = metrics["macro_f1_ci"]
+    assert lo <= metrics["macro_f1"] <= hi
+    assert metrics["n_test"] == sum(c["support"] for c in metrics["per_class"].values())
+    preds = [json.loads(x) for x in (tiny_run / "predictions.jsonl").read_text().splitlines()]
+    assert len(preds) == metrics["n_test"]
+    assert {"id", "text", "gold", "predicted", "scores"} <= set(preds[0])
+    assert sum(p["gold"] == p["predicted"] for p in preds) / len(preds) == metrics["accuracy"]
+    assert yaml.safe_load((tiny_run / "config.yaml").read_text())["experiment_name"] == "smoke"
+
+
+def test_dataset_records_label_sources(tiny_run):
+    from datasets import load_from_disk
+
+    ds = load_from_disk(str(tiny_run / "dataset"))
+    sources = set(ds["label_source"])
+    assert {"gold", "weak"} <= sources
+    assert all(k is not None for k, s in zip(ds["annotator"], ds["label_source"]) if s)
+
+
+def test_predict_article_and_jsonl(tiny_run, tmp_path):
+    seed = find_external_file(SEED)
+    out = tmp_path / "out.jsonl"
+    result = run_cli("pipeline.predict", f"run_dir={tiny_run}", f"input={seed}", f"output={out}")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    text = seed.read_text()
+    assert all(text[r["start"] : r["end"]] == r["text"] for r in records)
+    assert {r["label"] for r in records if r["kind"] == "sentence"} <= {"fact", "quote", "policy", "opinion"}
+    assert all(r["label"] is None for r in records if r["kind"] != "sentence")
+    (tmp_path / "in.jsonl").write_text('{"id": "x1", "text": "The senator said no."}\n{"id": 7, "text": "It rained."}\n')
+    result = run_cli("pipeline.predict", f"run_dir={tiny_run}", f"input={tmp_path / 'in.jsonl'}")
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [r["id"] for r in lines] == ["x1", 7]
+    assert all(abs(sum(r["scores"].values()) - 1) < 1e-4 for r in lines)
+
+
+def test_compare_formats(tiny_run):
+    root = tiny_run.parent.parent
+    table = run_cli("pipeline.compare", str(root))
+    assert table.returncode == 0 and tiny_run.name in table.stdout and "completed" in table.stdout
+    rows = json.loads(run_cli("pipeline.compare", str(root), "--format", "json", "--sort", "macro_f1").stdout)
+    assert rows[0]["run_id"] == tiny_run.name and rows[0]["model"] == "tfidf_logreg"
+    parsed = list(csv.DictReader(io.StringIO(run_cli("pipeline.compare", str(root), "--format", "csv").stdout)))
+    assert parsed[0]["f1_quote"] != ""
+    assert run_cli("pipeline.compare", str(root), "--format", "md").stdout.startswith("| run_id")
+
+
+def test_sweep_runs_every_combination(tmp_path):
+    result = run_cli("pipeline", "-m", "experiment=smoke", "model=majority,rules", "eval.n_bootstrap=10",
+                     f"paths.experiments_dir={tmp_path}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = json.loads(run_cli("pipeline.compare", str(tmp_path), "--format", "json").stdout)
+    assert sorted(r["model"] for r in rows) == ["majority", "rules"]
+    assert {r["status"] for r in rows} == {"completed"}

@@ -1,0 +1,43 @@
+import json
+
+import numpy as np
+
+from pipeline.evaluate import bootstrap_interval, compute_metrics, write_evaluation
+
+
+def test_metrics_match_a_hand_count():
+    gold = [0, 0, 1, 1, 2, 3]
+    pred = [0, 1, 1, 1, 2, 0]
+    m = compute_metrics(gold, pred, n_bootstrap=200, seed=0)
+    assert m["labels"] == ["fact", "quote", "policy", "opinion"]
+    assert m["accuracy"] == 4 / 6
+    # fact P=1/2 R=1/2, quote P=2/3 R=1, policy 1/1, opinion 0
+    assert m["per_class"]["fact"]["f1"] == 0.5
+    assert abs(m["per_class"]["quote"]["f1"] - 0.8) < 1e-9
+    assert m["per_class"]["policy"]["f1"] == 1.0
+    assert m["per_class"]["opinion"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert abs(m["macro_f1"] - (0.5 + 0.8 + 1.0 + 0.0) / 4) < 1e-9
+    assert m["confusion_matrix"] == [[1, 1, 0, 0], [0, 2, 0, 0], [0, 0, 1, 0], [1, 0, 0, 0]]
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_is_seeded():
+    rng = np.random.default_rng(0)
+    gold = rng.integers(0, 4, 300)
+    pred = np.where(rng.random(300) < 0.7, gold, rng.integers(0, 4, 300))
+    m = compute_metrics(gold, pred, n_bootstrap=300, seed=1)
+    lo, hi = m["macro_f1_ci"]
+    assert lo < m["macro_f1"] < hi and hi - lo < 0.2
+    assert bootstrap_interval(gold, pred, 300, seed=1) == [lo, hi]
+
+
+def test_evaluation_files(tmp_path):
+    rows = [{"id": "a", "text": "x", "label": "fact"}, {"id": "b", "text": "y", "label": "quote"}]
+    scores = np.array([[0.9, 0.1, 0, 0], [0.6, 0.4, 0, 0]])
+    metrics = compute_metrics([0, 1], scores.argmax(axis=1), n_bootstrap=20)
+    write_evaluation(tmp_path, rows, scores, metrics)
+    preds = [json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text().splitlines()]
+    errors = [json.loads(line) for line in (tmp_path / "errors.jsonl").read_text().splitlines()]
+    assert [p["predicted"] for p in preds] == ["fact", "fact"]
+    assert [e["id"] for e in errors] == ["b"] and errors[0]["gold"] == "quote"
+    assert (tmp_path / "confusion.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((tmp_path / "metrics.json").read_text())["accuracy"] == 0.5

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from pipeline.annotations import Annotation, span_hash
+from pipeline.errors import PipelineError
+from pipeline.label import (
+    ABSTAIN,
+    LABELING_FUNCTIONS,
+    apply_lfs,
+    label_articles,
+    majority_vote,
+    to_dataset,
+)
+from pipeline.labels import LABEL2ID, LABELS
+from pipeline.sources import Article
+from pipeline.split import split_text
+
+
+def test_at_least_three_functions_per_label_with_unique_names():
+    names = [lf.name for lf in LABELING_FUNCTIONS]
+    assert len(names) == len(set(names))
+    for label in LABELS:
+        assert sum(lf.label == label for lf in LABELING_FUNCTIONS) >= 3
+
+
+@pytest.mark.parametrize(
+    "text, prev, label",
+    [
+        ('"We will win," the mayor said.', "", "quote"),
+        ("The Senate passed the bill on Tuesday.", "", "policy"),
+        ("Critics worry the plan is a disaster.", "", "opinion"),
+        ("Five people died in the fire on Monday.", "", "fact"),
+    ],
+)
+def test_majority_vote_on_clear_cases(text, prev, label):
+    votes = apply_lfs([text], [prev])
+    assert LABELS[majority_vote(votes)[0]] == label
+
+
+def test_functions_abstain_on_neutral_text():
+    votes = apply_lfs(["Hello there."], [""])
+    assert (votes == ABSTAIN).all()
+    assert majority_vote(votes, fallback="fact").tolist() == [LABEL2ID["fact"]]
+    assert majority_vote(votes, fallback=None).tolist() == [ABSTAIN]
+
+
+def test_ties_follow_decision_order():
+    q, p, o, f = (LABEL2ID[x] for x in ("quote", "policy", "opinion", "fact"))
+    votes = np.array([[f, o], [o, p], [p, q], [f, f, ][:2]])
+    assert majority_vote(votes).tolist() == [o, p, q, f]
+
+
+def test_gold_overrides_weak_and_sources_are_recorded():
+    text = "The Senate passed the bill. Critics worry it fails.\nSubhead here\n"
+    article = Article("doc1", text, "test")
+    units = split_text(text)
+    first = units[0]
+    gold = [Annotation("doc1", first.start, first.end, span_hash(first.text), "fact", "tester")]
+    rows = label_articles([article], {"doc1": units}, gold)
+    assert [(r.label, r.label_source, r.annotator) for r in rows] == [
+        ("fact", "gold", "tester"),
+        ("opinion", "weak", "majority_vote"),
+        (None, None, None),
+    ]
+    ds = to_dataset(rows)
+    assert ds.num_rows == 3
+    assert {"label", "label_source", "annotator", "lf_policy_legislation"} <= set(ds.column_names)
+    assert ds["lf_policy_legislation"][0] == LABEL2ID["policy"]
+
+
+def test_gold_only_leaves_other_sentences_unlabelled():
+    text = "The Senate passed the bill. Critics worry it fails."
+    rows = label_articles([Article("d", text, "t")], {"d": split_text(text)}, [], weak=False)
+    assert [r.label for r in rows] == [None, None]
+
+
+def test_changed_source_text_is_caught():
+    text = "The Senate passed the bill."
+    bad = [Annotation("d", 0, len(text), span_hash("something else"), "policy", "tester")]
+    with pytest.raises(PipelineError, match="hash differs"):
+        label_articles([Article("d", text, "t")], {"d": split_text(text)}, bad)
