@@ -7,11 +7,11 @@ hash of the span's text so that a changed source or splitter is caught, never si
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.files import iter_jsonl
 from pipeline.labels import LABELS
 
 GUIDELINE_VERSION = "LABELS.md/1"
@@ -36,26 +36,6 @@ class Annotation:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def read_jsonl(path: str | Path) -> list[dict]:
-    """Read JSON Lines, naming the file and line of the first broken record."""
-    path = Path(path)
-    if not path.is_file():
-        raise PipelineError(f"file not found: {path}")
-    records = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise PipelineError(f"{path}:{number}: broken JSON line ({err.msg})") from None
-            if not isinstance(record, dict):
-                raise PipelineError(f"{path}:{number}: expected a JSON object")
-            records.append(record)
-    return records
 
 
 def parse_annotation(record: dict, where: str) -> Annotation:
@@ -88,7 +68,7 @@ def load_annotations(directory: str | Path) -> list[Annotation]:
         return []
     annotations = []
     for path in sorted(directory.rglob("*.jsonl")):
-        for number, record in enumerate(read_jsonl(path), start=1):
+        for number, record in iter_jsonl(path):
             annotations.append(parse_annotation(record, f"{path}:{number}"))
     return annotations
 

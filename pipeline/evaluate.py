@@ -6,10 +6,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
 
+from pipeline.files import write_json, write_jsonl
 from pipeline.labels import LABELS
-from pipeline.runs import write_json, write_jsonl
 
 _IDS = list(range(len(LABELS)))
 

@@ -23,9 +23,9 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from pipeline.errors import PipelineError
+from pipeline.files import iter_jsonl, read_text_file
 from pipeline.labels import LABELS
 from pipeline.runs import require_completed
-from pipeline.sources import read_text_file
 from pipeline.split import get_splitter
 from pipeline.train import load_model, predict_scores
 
@@ -71,27 +71,14 @@ class Predictor:
 
 
 def read_records(path: Path) -> Iterator[dict]:
-    """Stream `{"id", "text"}` records from JSON Lines, naming the line of any bad one."""
-    if not path.is_file():
-        raise PipelineError(f"input file not found: {path}")
+    """Stream `{"id", "text"}` records (id defaults to the line number)."""
     seen = 0
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise PipelineError(f"{path}:{number}: not UTF-8 text") from None
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise PipelineError(f"{path}:{number}: broken JSON line ({err.msg})") from None
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise PipelineError(f'{path}:{number}: expected an object with a "text" string')
-            record.setdefault("id", number)
-            seen += 1
-            yield record
+    for number, record in iter_jsonl(path):
+        if not isinstance(record.get("text"), str):
+            raise PipelineError(f'{path}:{number}: expected an object with a "text" string')
+        record.setdefault("id", number)
+        seen += 1
+        yield record
     if not seen:
         raise PipelineError(f"input file is empty: {path}")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.files import read_text_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESERVED = ("wikinews_2020.csv", "dev_test_en.tsv", "test_en_labeled.tsv")
@@ -64,20 +65,6 @@ def find_external_file(relative: str, explicit: str | os.PathLike | None = None)
         f"external data file {relative!r} not found (looked in {places}); set "
         f"PIPELINE_EXTERNAL_DIR or data.external_dir, and {_SOURCE_HINT}"
     )
-
-
-def read_text_file(path: str | os.PathLike) -> str:
-    """Read a UTF-8 text file, failing with one line on missing, empty or undecodable input."""
-    path = Path(path)
-    if not path.is_file():
-        raise PipelineError(f"input file not found: {path}")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise PipelineError(f"input file is empty: {path}")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise PipelineError(f"{path} is not UTF-8 text (byte {err.start}): convert it to UTF-8") from None
 
 
 def load_seed(relative: str, external_dir: str | None = None) -> list[Article]:

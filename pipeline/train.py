@@ -19,7 +19,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from pipeline.errors import PipelineError
-from pipeline.label import LABELING_FUNCTIONS, apply_lfs, majority_vote
+from pipeline.label import apply_lfs, majority_vote
 from pipeline.labels import LABELS
 
 MODEL_FILE = "model.skops"
@@ -112,7 +112,7 @@ def save_model(model: BaseEstimator, run_dir: str | Path) -> Path:
     """Save with skops into the run folder (via a temporary file, so no half-written model)."""
     import skops.io as sio
 
-    from pipeline.runs import atomic_write_bytes
+    from pipeline.files import atomic_write_bytes
 
     path = Path(run_dir) / MODEL_FILE
     atomic_write_bytes(path, sio.dumps(model))

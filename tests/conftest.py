@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sources import find_external_file, read_text_file
+from pipeline.files import read_text_file
+from pipeline.sources import find_external_file
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = "seed/000_683854a330873483.txt"

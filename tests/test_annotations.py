@@ -5,9 +5,10 @@ from collections import Counter
 
 import pytest
 
-from pipeline.annotations import load_annotations, parse_annotation, read_jsonl
+from pipeline.annotations import load_annotations, parse_annotation
 from pipeline.errors import PipelineError
 from pipeline.experiment import load_articles
+from pipeline.files import iter_jsonl
 from pipeline.label import label_articles
 from pipeline.sources import REPO_ROOT
 from pipeline.split import split_corpus, split_text
@@ -40,7 +41,7 @@ def test_bad_records_are_named_by_line(tmp_path):
     path = tmp_path / "a.jsonl"
     path.write_text('{"doc": "d"}\n{broken\n')
     with pytest.raises(PipelineError, match=r"a.jsonl:2: broken JSON line"):
-        read_jsonl(path)
+        list(iter_jsonl(path))
     record = {"doc": "d", "start": 0, "end": 4, "hash": "x", "label": "rumour", "annotator": "me"}
     with pytest.raises(PipelineError, match="unknown label 'rumour'"):
         parse_annotation(record, "a.jsonl:1")

@@ -5,8 +5,8 @@ import io
 import json
 
 import yaml
-
 from conftest import SEED, run_cli
+
 from pipeline.sources import find_external_file
 
 RUN_FILES = {"config.yaml", "metrics.json", "predictions.jsonl", "errors.jsonl", "confusion.png",

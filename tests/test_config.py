@@ -6,7 +6,13 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf, open_dict
 
-from pipeline.config import CONFIG_DIR, flatten, group_choices, register_resolvers, unknown_choice
+from pipeline.config import (
+    CONFIG_DIR,
+    flatten,
+    group_choices,
+    register_resolvers,
+    unknown_choice,
+)
 
 register_resolvers()
 GROUPS = sorted(p.name for p in CONFIG_DIR.iterdir() if p.is_dir())

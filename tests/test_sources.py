@@ -1,7 +1,12 @@
 import pytest
 
 from pipeline.errors import PipelineError
-from pipeline.sources import candidate_external_dirs, find_external_file, load_subjectivity, read_text_file
+from pipeline.files import read_text_file
+from pipeline.sources import (
+    candidate_external_dirs,
+    find_external_file,
+    load_subjectivity,
+)
 
 
 def test_lookup_order(monkeypatch, tmp_path):

@@ -1,8 +1,7 @@
-from pipeline.split import get_splitter, split_text
-
 import pytest
 
 from pipeline.errors import PipelineError
+from pipeline.split import get_splitter, split_text
 
 
 def sentences(text: str) -> list[str]:

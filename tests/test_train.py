@@ -3,7 +3,13 @@ import pytest
 
 from pipeline.errors import PipelineError
 from pipeline.labels import LABEL2ID
-from pipeline.train import build_model, fit_model, load_model, predict_scores, save_model
+from pipeline.train import (
+    build_model,
+    fit_model,
+    load_model,
+    predict_scores,
+    save_model,
+)
 
 TEXTS = [
     '"We will win," the mayor said.', "The minister told reporters the plan works.",
