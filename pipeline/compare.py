@@ -84,21 +84,19 @@ def sort_rows(rows: list[dict], key: str) -> list[dict]:
     return sorted(present, key=lambda r: r[key], reverse=numeric) + missing
 
 
-def _display(rows: list[dict]) -> list[dict]:
+def with_intervals(rows: list[dict]) -> list[dict]:
+    """Rows for reading: macro-F1 shown with its interval in one column."""
     shown = []
     for row in rows:
         out = {k: v for k, v in row.items() if k not in ("macro_f1_lo", "macro_f1_hi")}
-        if row["macro_f1"] is not None:
+        if row["macro_f1"] is not None and row["macro_f1_lo"] is not None:
             out["macro_f1"] = f"{row['macro_f1']:.3f} [{row['macro_f1_lo']:.3f}, {row['macro_f1_hi']:.3f}]"
-        for k, v in out.items():
-            if isinstance(v, float) and k != "macro_f1":
-                out[k] = round(v, 3) if k != "duration_s" else round(v, 1)
         shown.append(out)
     return shown
 
 
 def render(rows: list[dict], fmt: str) -> str:
-    """Rows as a terminal table, Markdown, CSV or JSON."""
+    """Rows as a terminal table, Markdown, CSV or JSON (tables round numbers to 3 places)."""
     if fmt == "json":
         return json.dumps(rows, indent=2)
     if fmt == "csv":
@@ -107,7 +105,7 @@ def render(rows: list[dict], fmt: str) -> str:
         writer.writeheader()
         writer.writerows(rows)
         return buffer.getvalue()
-    return tabulate(_display(rows), headers="keys", tablefmt="github" if fmt == "md" else "simple")
+    return tabulate(rows, headers="keys", tablefmt="github" if fmt == "md" else "simple", floatfmt=".3f")
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -125,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs = [load_run(d) for d in find_runs(args.dir)]
         if not runs:
             raise PipelineError(f"no runs under {args.dir}")
-        print(render(sort_rows(summarise(runs), args.sort), args.format))
+        rows = sort_rows(summarise(runs), args.sort)
+        print(render(with_intervals(rows) if args.format in ("table", "md") else rows, args.format))
     except PipelineError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

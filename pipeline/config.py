@@ -50,3 +50,21 @@ def unknown_choice(overrides: Sequence[str], config_dir: Path = CONFIG_DIR) -> s
             if option != "null" and option not in choices:
                 return f"unknown {key} {option!r}; choose one of: {', '.join(choices)}"
     return None
+
+
+def compose_config(overrides: Sequence[str] = ()) -> dict:
+    """The resolved main config with command-line style overrides, without running the app."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import open_dict
+
+    problem = unknown_choice(overrides)
+    if problem:
+        from pipeline.errors import PipelineError
+
+        raise PipelineError(problem)
+    register_resolvers()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=list(overrides))
+    with open_dict(cfg):
+        cfg.pop("hydra", None)
+    return OmegaConf.to_container(cfg, resolve=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -60,15 +60,39 @@ def test_documents(rows: Sequence[label.LabelledUnit], fraction: float, seed: in
     return set(rng.permutation(gold_docs)[:n_test].tolist())
 
 
-def split_train_test(
-    rows: Sequence[label.LabelledUnit], eval_cfg: dict, train_sources: Sequence[str]
-) -> tuple[list[label.LabelledUnit], list[label.LabelledUnit]]:
-    """Article-grouped split: test is gold sentences of held-out documents; train never sees them."""
-    held_out = test_documents(rows, eval_cfg["test_fraction"], eval_cfg["split_seed"])
-    labelled = [r for r in rows if r.label is not None]
-    test = [r for r in labelled if r.doc_id in held_out and r.label_source == "gold"]
-    train_rows = [r for r in labelled if r.doc_id not in held_out and r.label_source in train_sources]
-    return train_rows, test
+def fit_labeler(rows: Sequence[label.LabelledUnit], held_out: set[str], labeler_cfg: dict, seed: int) -> label.Labeler:
+    """Fit the weak labeler on the training side's votes; its dev set is the training side's gold."""
+    train_side = [r for r in rows if r.kind == "sentence" and not r.external and r.doc_id not in held_out]
+    dev = [r for r in train_side if r.label_source == "gold"]
+    width = len(label.LABELING_FUNCTIONS)
+    return label.Labeler(labeler_cfg["name"], labeler_cfg["fallback"], seed, labeler_cfg.get("n_epochs", 500)).fit(
+        np.array([r.votes for r in train_side]).reshape(-1, width),
+        np.array([r.votes for r in dev]).reshape(-1, width),
+        np.array([LABEL2ID[r.label] for r in dev]),
+    )
+
+
+def training_rows(rows: Sequence[label.LabelledUnit], held_out: set[str], sources: Sequence[str]) -> list[label.LabelledUnit]:
+    """Training sentences from documents outside the test side, by the sources asked for.
+
+    `gold`: annotated sentences; `weak`: every other article sentence with its weak label (all of
+    them when gold is not asked for); `external`: sentences of the extra sentence-level corpora.
+    """
+    unknown = set(sources) - {"gold", "weak", "external"}
+    if unknown:
+        raise PipelineError(f"unknown train source {sorted(unknown)[0]!r}; choose from: gold, weak, external")
+    chosen = []
+    for r in rows:
+        if r.kind != "sentence" or r.doc_id in held_out or r.label is None:
+            continue
+        if r.external:
+            if "external" in sources:
+                chosen.append(r)
+        elif r.label_source == "gold" and "gold" in sources:
+            chosen.append(r)
+        elif "weak" in sources and r.weak_label is not None:
+            chosen.append(replace(r, label=r.weak_label, label_source="weak", annotator="weak_labeler"))
+    return chosen
 
 
 def composition(rows: Sequence[label.LabelledUnit]) -> dict[str, dict[str, int]]:
@@ -86,7 +110,7 @@ def build_rows(cfg: dict) -> tuple[list[label.LabelledUnit], str]:
     articles = load_articles(data_cfg)
     units = split.split_corpus(articles, split.get_splitter(cfg["splitter"]["name"]))
     annotations = load_annotations(data_cfg["annotations_dir"])
-    rows = label.label_articles(articles, units, annotations, cfg["labeler"]["fallback"], cfg["labeler"]["weak"])
+    rows = label.label_articles(articles, units, annotations)
     external = load_opinion_sentences(data_cfg)
     rows += label.label_external(external)
     parts = [a.doc_id + a.text for a in articles] + [s.text for s in external]
@@ -103,8 +127,12 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
     with tracked_run(run_dir, record):
         (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
         rows, record.data_fingerprint = build_rows(cfg)
+        held_out = test_documents(rows, cfg["eval"]["test_fraction"], cfg["eval"]["split_seed"])
+        labeler = fit_labeler(rows, held_out, cfg["labeler"], cfg["seed"])
+        rows = label.apply_weak_labels(rows, labeler)
         label.to_dataset(rows).save_to_disk(str(run_dir / "dataset"))
-        train_rows, test_rows = split_train_test(rows, cfg["eval"], cfg["data"]["train_sources"])
+        train_rows = training_rows(rows, held_out, cfg["data"]["train_sources"])
+        test_rows = [r for r in rows if r.doc_id in held_out and r.label_source == "gold"]
         log.info("train %d sentences, test %d sentences", len(train_rows), len(test_rows))
         model_cfg = cfg["model"]
         model = train.build_model(model_cfg["name"], model_cfg.get("params") or {}, cfg["seed"])
@@ -115,6 +143,7 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
         metrics = evaluate.compute_metrics(gold, scores.argmax(axis=1), cfg["eval"]["n_bootstrap"],
                                            cfg["eval"]["confidence"], cfg["seed"])
         metrics |= {"n_train": len(train_rows), "n_test": len(test_rows),
+                    "labeler": {"method": labeler.method, "dev_accuracy": labeler.dev_accuracy},
                     "data": {"train": composition(train_rows), "test": composition(test_rows)}}
         evaluate.write_evaluation(run_dir, [asdict(r) for r in test_rows], scores, metrics)
         log.info("macro-F1 %.3f [%.3f, %.3f]  accuracy %.3f  -> %s", metrics["macro_f1"],

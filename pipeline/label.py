@@ -1,152 +1,77 @@
 """Label stage: gold labels from standoff annotations, weak labels from labeling functions.
 
 Each labeling function (LF) reads a sentence (and the unit before it) and votes for one label or
-abstains. Votes are combined by majority vote; ties go to the label that comes first in the
-decision order of LABELS.md (quote, policy, opinion, fact). Output of LFs is a weak label, never
+abstains. Votes are combined by majority vote (ties go to the label that comes first in the decision order
+of LABELS.md: quote, policy, opinion, fact) or by Snorkel's `LabelModel`. Output of LFs is a weak label, never
 gold: every labelled unit records its `label_source` and who or what made the label.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from pipeline.annotations import Annotation, index_annotations
+from pipeline.errors import PipelineError
 from pipeline.labels import LABEL2ID, LABELS
+from pipeline.lfs import ABSTAIN, LABELING_FUNCTIONS, apply_lfs, majority_vote
 from pipeline.sources import Article, LabelledSentence
 from pipeline.split import Unit
 
-ABSTAIN = -1
-DECISION_ORDER = ("quote", "policy", "opinion", "fact")
 
+class Labeler:
+    """Turns a label matrix into weak labels: majority vote or Snorkel's `LabelModel`.
 
-@dataclass(frozen=True)
-class LabelingFunction:
-    """A named rule that votes `label` when `applies(text, prev)` is true, else abstains."""
+    `method="auto"` fits both and keeps the one with the higher accuracy on gold dev sentences.
+    """
 
-    name: str
-    label: str
-    applies: Callable[[str, str], bool]
+    METHODS = ("majority", "label_model", "auto")
 
-    def __call__(self, text: str, prev: str = "") -> int:
-        return LABEL2ID[self.label] if self.applies(text, prev) else ABSTAIN
+    def __init__(self, method: str = "majority", fallback: str | None = "fact", seed: int = 0, n_epochs: int = 500):
+        if method not in self.METHODS:
+            raise PipelineError(f"unknown labeler {method!r}; choose one of: {', '.join(self.METHODS)}")
+        self.method, self.fallback, self.seed, self.n_epochs = method, fallback, seed, n_epochs
+        self.label_model = None
+        self.dev_accuracy: dict[str, float] = {}
 
+    def fit(self, votes: np.ndarray, dev_votes: np.ndarray | None = None, dev_gold: np.ndarray | None = None) -> Labeler:
+        """Fit the label model (unsupervised, on `votes`); with `auto`, choose by dev accuracy."""
+        if self.method in ("label_model", "auto"):
+            from snorkel.labeling.model import LabelModel
 
-def _regex_lf(name: str, label: str, pattern: str, flags: int = re.IGNORECASE) -> LabelingFunction:
-    compiled = re.compile(pattern, flags)
-    return LabelingFunction(name, label, lambda text, prev: compiled.search(text) is not None)
+            self.label_model = LabelModel(cardinality=len(LABELS), verbose=False)
+            with warnings.catch_warnings():  # scipy's dtype FutureWarning inside snorkel
+                warnings.simplefilter("ignore", FutureWarning)
+                self.label_model.fit(votes, n_epochs=self.n_epochs, seed=self.seed, progress_bar=False)
+        if dev_votes is not None and len(dev_votes):
+            for method in ("majority", "label_model") if self.label_model else ("majority",):
+                self.dev_accuracy[method] = float((self._predict(dev_votes, method) == dev_gold).mean())
+        if self.method == "auto":
+            self.method = max(self.dev_accuracy, key=self.dev_accuracy.get) if self.dev_accuracy else "majority"
+        return self
 
+    def _predict(self, votes: np.ndarray, method: str) -> np.ndarray:
+        if method == "majority" or not len(votes):
+            return majority_vote(votes, self.fallback)
+        predicted = self.label_model.predict(votes, tie_break_policy="abstain")
+        fallback = LABEL2ID[self.fallback] if self.fallback else ABSTAIN
+        return np.where((votes == ABSTAIN).all(axis=1), fallback, predicted)
 
-_REPORTING = (
-    r"\b(?:said|says|say|told|tells|stated|states|announced|added|adds|asked|wrote|writes|argued|"
-    r"warned|explained|noted|claimed|insisted|tweeted|commented|remarked|confirmed|testified|"
-    r"acknowledged|described|indicated|reported|admitted|denied|urged|called for|replied|responded)\b"
-)
-_QUOTATION = r"[\"“][^\"”]{12,}[\"”]"
-
-
-def _quotation_attributed(text: str, prev: str) -> bool:
-    """A quotation in this sentence, with a reporting verb here or in the sentence before."""
-    if not re.search(_QUOTATION, text) and not re.match(r"^[\"“]", text):
-        return False
-    return bool(re.search(_REPORTING, text, re.I) or re.search(_REPORTING + r"|:$", prev, re.I))
-
-
-_OUTSIDE_QUOTES = re.compile(r"[\"“][^\"”]*[\"”]")
-
-LABELING_FUNCTIONS: tuple[LabelingFunction, ...] = (
-    LabelingFunction("quote_quotation_attributed", "quote", _quotation_attributed),
-    _regex_lf("quote_reporting_verb", "quote", _REPORTING),
-    _regex_lf("quote_according_to", "quote", r"\baccording to\b"),
-    _regex_lf("quote_said_at_end", "quote", r"[,.!?][\"”’]?\s+(?:\w+\s){0,4}(?:said|says|added|told \w+)\.?$"),
-    _regex_lf(
-        "policy_legislation",
-        "policy",
-        r"\b(?:law|laws|bill|bills|legislation|regulations?|ban|banned|tariffs?|sanctions?|treaty|decree|"
-        r"executive order|referendum|ordinance|statute|amendment)\b",
-    ),
-    _regex_lf(
-        "policy_institution_measure",
-        "policy",
-        r"\b(?:government|administration|ministry|parliament|congress|senate|council|agency|department|"
-        r"authorities|commission|court|lawmakers|legislature)\b.{0,60}\b(?:plans?|proposed?|approved|passed|"
-        r"introduced|considering|will require|voted?|ruled|ordered|allocated?|budget|funding|programme|program)\b",
-    ),
-    _regex_lf(
-        "policy_funding",
-        "policy",
-        r"(?:\$|€|£)\s?\d[\d.,]*\s*(?:million|billion|trillion)?.{0,40}\b(?:funds?|funding|budget|spend|aid|grants?)\b"
-        r"|\b(?:funds?|funding|budget|spend|aid|grants?)\b.{0,40}(?:\$|€|£)\s?\d",
-    ),
-    _regex_lf(
-        "opinion_stance_verb",
-        "opinion",
-        r"\b(?:worry|worries|fear|fears|hope|hopes|believe|believes|concerned|consider|considers|doubt|"
-        r"doubts|suspect|suspects|feel|feels)\b",
-    ),
-    _regex_lf(
-        "opinion_evaluative",
-        "opinion",
-        r"\b(?:should|ought to|must|unfortunately|fortunately|remarkabl[ey]|crucial|disastrous|terrible|"
-        r"wonderful|shameful|absurd|outrageous|brilliant|excellent|awful|ridiculous|best|worst|"
-        r"clearly|obviously|surely|undoubtedly|arguably|needs? to)\b",
-    ),
-    LabelingFunction(
-        "opinion_first_person",
-        "opinion",
-        lambda text, prev: re.search(r"\b(?:I|we|my|our|us)\b", _OUTSIDE_QUOTES.sub("", text)) is not None,
-    ),
-    _regex_lf(
-        "opinion_speculation",
-        "opinion",
-        r"\b(?:likely|unlikely|probably|perhaps|possibly|seems?|appears? to|could well|may well|"
-        r"is expected to be|will likely)\b",
-    ),
-    _regex_lf("fact_number", "fact", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b"),
-    _regex_lf(
-        "fact_date_time",
-        "fact",
-        r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|last (?:week|month|year)|"
-        r"January|February|March|April|May|June|July|August|September|October|November|December)\b",
-        0,
-    ),
-    _regex_lf(
-        "fact_event_verb",
-        "fact",
-        r"\b(?:killed|died|injured|arrested|won|held|met|occurred|collapsed|elected|launched|opened|closed|"
-        r"born|founded|located|attended|visited|scored|finished|released|hit|struck|crashed|signed|moved)\b",
-    ),
-)
-
-
-def apply_lfs(
-    texts: Sequence[str], prevs: Sequence[str], lfs: Sequence[LabelingFunction] = LABELING_FUNCTIONS
-) -> np.ndarray:
-    """The label matrix: one row per sentence, one column per LF, ABSTAIN where it abstains."""
-    return np.array([[lf(t, p) for lf in lfs] for t, p in zip(texts, prevs)], dtype=np.int64).reshape(
-        len(texts), len(lfs)
-    )
-
-
-def majority_vote(votes: np.ndarray, fallback: str | None = "fact") -> np.ndarray:
-    """Combine a label matrix row-wise; ties by decision order, all-abstain rows get `fallback`."""
-    order = [LABEL2ID[label] for label in DECISION_ORDER]
-    fallback_id = LABEL2ID[fallback] if fallback else ABSTAIN
-    out = np.full(len(votes), fallback_id, dtype=np.int64)
-    for i, row in enumerate(votes):
-        counts = np.bincount(row[row != ABSTAIN], minlength=len(LABELS))
-        if counts.any():
-            best = counts.max()
-            out[i] = next(label for label in order if counts[label] == best)
-    return out
+    def predict(self, votes: np.ndarray) -> np.ndarray:
+        """Weak label ids (ABSTAIN where there is none)."""
+        return self._predict(votes, self.method)
 
 
 @dataclass(frozen=True)
 class LabelledUnit:
-    """One unit of an article with its label, where that label came from, and the LF votes."""
+    """One unit with its label, where that label came from, the weak label and the LF votes.
+
+    `label`/`label_source`/`annotator` give the best label the unit has: gold where a person
+    annotated it, else external (a corpus's own label), else weak.
+    """
 
     id: str
     doc_id: str
@@ -160,34 +85,28 @@ class LabelledUnit:
     label: str | None
     label_source: str | None
     annotator: str | None
+    weak_label: str | None
+    external: bool
     votes: tuple[int, ...]
 
 
+def _votes_row(votes: Sequence[int] | None) -> tuple[int, ...]:
+    return tuple(int(v) for v in votes) if votes is not None else (ABSTAIN,) * len(LABELING_FUNCTIONS)
+
+
 def label_articles(
-    articles: Sequence[Article],
-    units_by_doc: dict[str, list[Unit]],
-    annotations: Sequence[Annotation],
-    fallback: str | None = "fact",
-    weak: bool = True,
+    articles: Sequence[Article], units_by_doc: dict[str, list[Unit]], annotations: Sequence[Annotation]
 ) -> list[LabelledUnit]:
-    """Label every sentence: gold where an annotation matches its span, else weak (if `weak`)."""
+    """Every unit of every article with its gold label (where annotated) and its LF votes."""
     gold = index_annotations(list(annotations), {a.doc_id: a.text for a in articles})
     rows = []
     for article in articles:
         units = units_by_doc[article.doc_id]
         prevs = [""] + [u.text for u in units[:-1]]
         sentences = [i for i, u in enumerate(units) if u.kind == "sentence"]
-        votes = apply_lfs([units[i].text for i in sentences], [prevs[i] for i in sentences])
-        weak_ids = majority_vote(votes, fallback) if len(sentences) else []
-        vote_of = dict(zip(sentences, votes))
-        weak_of = dict(zip(sentences, weak_ids))
+        vote_of = dict(zip(sentences, apply_lfs([units[i].text for i in sentences], [prevs[i] for i in sentences])))
         for i, unit in enumerate(units):
-            label = source = annotator = None
-            ann = gold.get((article.doc_id, unit.start, unit.end))
-            if unit.kind == "sentence" and ann is not None:
-                label, source, annotator = ann.label, "gold", ann.annotator
-            elif unit.kind == "sentence" and weak and weak_of[i] != ABSTAIN:
-                label, source, annotator = LABELS[weak_of[i]], "weak", "majority_vote"
+            ann = gold.get((article.doc_id, unit.start, unit.end)) if unit.kind == "sentence" else None
             rows.append(
                 LabelledUnit(
                     id=f"{article.doc_id}#{unit.start}-{unit.end}",
@@ -199,36 +118,52 @@ def label_articles(
                     kind=unit.kind,
                     text=unit.text,
                     prev_text=prevs[i],
-                    label=label,
-                    label_source=source,
-                    annotator=annotator,
-                    votes=tuple(int(v) for v in vote_of.get(i, [ABSTAIN] * len(LABELING_FUNCTIONS))),
+                    label=ann.label if ann else None,
+                    label_source="gold" if ann else None,
+                    annotator=ann.annotator if ann else None,
+                    weak_label=None,
+                    external=False,
+                    votes=_votes_row(vote_of.get(i)),
                 )
             )
     return rows
 
 
 def label_external(sentences: Sequence[LabelledSentence]) -> list[LabelledUnit]:
-    """Sentences of an external labelled corpus, with their mapped label as an external label."""
+    """Sentences of an external corpus: SUBJ as an external opinion label; OBJ ("not opinion")
+    gets a weak label from the majority vote of the non-opinion functions."""
     votes = apply_lfs([s.text for s in sentences], [""] * len(sentences))
-    return [
-        LabelledUnit(
-            id=s.sent_id,
-            doc_id=s.sent_id,
-            source=s.source,
-            index=0,
-            start=0,
-            end=len(s.text),
-            kind="sentence",
-            text=s.text,
-            prev_text="",
-            label=s.label,
-            label_source="external",
-            annotator=s.source,
-            votes=tuple(int(v) for v in row),
+    not_opinion = majority_vote(np.where(votes == LABEL2ID["opinion"], ABSTAIN, votes), "fact")
+    rows = []
+    for s, row, weak in zip(sentences, votes, not_opinion):
+        subj = s.label == "opinion"
+        rows.append(
+            LabelledUnit(
+                id=s.sent_id, doc_id=s.sent_id, source=s.source, index=0, start=0, end=len(s.text),
+                kind="sentence", text=s.text, prev_text="",
+                label="opinion" if subj else LABELS[weak],
+                label_source="external" if subj else "weak",
+                annotator=s.source if subj else f"majority_vote:not_opinion:{s.source}",
+                weak_label=None if subj else LABELS[weak],
+                external=True,
+                votes=_votes_row(row),
+            )
         )
-        for s, row in zip(sentences, votes)
-    ]
+    return rows
+
+
+def apply_weak_labels(rows: Sequence[LabelledUnit], labeler: Labeler) -> list[LabelledUnit]:
+    """Set `weak_label` on every article sentence, and make it the label where there is no gold."""
+    todo = [i for i, r in enumerate(rows) if r.kind == "sentence" and not r.external]
+    predicted = labeler.predict(np.array([rows[i].votes for i in todo]).reshape(len(todo), len(LABELING_FUNCTIONS)))
+    out = list(rows)
+    for i, label_id in zip(todo, predicted):
+        weak = LABELS[label_id] if label_id != ABSTAIN else None
+        row = replace(rows[i], weak_label=weak)
+        if row.label is None and weak is not None:
+            row = replace(row, label=weak, label_source="weak", annotator=labeler.method)
+        out[i] = row
+    return out
 
 
 def to_dataset(rows: Sequence[LabelledUnit]):
@@ -242,3 +177,60 @@ def to_dataset(rows: Sequence[LabelledUnit]):
     for j, lf in enumerate(LABELING_FUNCTIONS):
         columns[f"lf_{lf.name}"] = [row.votes[j] for row in rows]
     return Dataset.from_dict(columns)
+
+
+def lf_report(rows: Sequence[LabelledUnit], dev_docs: set[str], labeler: Labeler) -> list[dict]:
+    """Per labeling function: coverage, overlap and conflict on every article sentence (Snorkel's
+    `LFAnalysis`), and accuracy on gold sentences of `dev_docs`; then the two combiners' accuracy."""
+    from snorkel.labeling import LFAnalysis
+
+    sentences = [r for r in rows if r.kind == "sentence" and not r.external]
+    dev = [r for r in sentences if r.label_source == "gold" and r.doc_id in dev_docs]
+    width = len(LABELING_FUNCTIONS)
+    summary = LFAnalysis(np.array([r.votes for r in sentences]).reshape(-1, width)).lf_summary()
+    dev_votes = np.array([r.votes for r in dev]).reshape(-1, width)
+    dev_gold = np.array([LABEL2ID[r.label] for r in dev])
+    report = []
+    for j, lf in enumerate(LABELING_FUNCTIONS):
+        fired = dev_votes[:, j] != ABSTAIN
+        report.append({
+            "name": lf.name, "label": lf.label,
+            "coverage": float(summary["Coverage"].iloc[j]), "overlaps": float(summary["Overlaps"].iloc[j]),
+            "conflicts": float(summary["Conflicts"].iloc[j]), "dev_fired": int(fired.sum()),
+            "dev_accuracy": float((dev_votes[fired, j] == dev_gold[fired]).mean()) if fired.any() else None,
+        })
+    for method, accuracy in labeler.dev_accuracy.items():
+        report.append({"name": f"[combined] {method}", "label": "all", "coverage": 1.0, "overlaps": None,
+                       "conflicts": None, "dev_fired": len(dev), "dev_accuracy": accuracy})
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m pipeline.label report [--format table|md|csv|json] [Hydra overrides ...]`."""
+    import argparse
+    import sys
+
+    from pipeline.compare import render
+    from pipeline.config import compose_config
+    from pipeline.experiment import build_rows, fit_labeler, test_documents
+
+    parser = argparse.ArgumentParser(prog="python -m pipeline.label", description="Labeling-function report")
+    parser.add_argument("command", choices=["report"])
+    parser.add_argument("--format", choices=["table", "md", "csv", "json"], default="table")
+    parser.add_argument("overrides", nargs="*", help="config overrides, e.g. data=tiny")
+    args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else argv)
+    try:
+        cfg = compose_config(args.overrides)
+        rows, _ = build_rows(cfg)
+        held_out = test_documents(rows, cfg["eval"]["test_fraction"], cfg["eval"]["split_seed"])
+        labeler = fit_labeler(rows, held_out, {**cfg["labeler"], "name": "auto"}, cfg["seed"])
+        dev_docs = {r.doc_id for r in rows} - held_out
+        print(render(lf_report(rows, dev_docs, labeler), args.format))
+    except PipelineError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

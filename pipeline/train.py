@@ -19,8 +19,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from pipeline.errors import PipelineError
-from pipeline.label import apply_lfs, majority_vote
 from pipeline.labels import LABELS
+from pipeline.lfs import apply_lfs, majority_vote
 
 MODEL_FILE = "model.skops"
 

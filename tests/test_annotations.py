@@ -25,7 +25,7 @@ DATA = {
 def test_every_annotation_matches_a_sentence_of_its_document():
     annotations = load_annotations(ANNOTATIONS)
     articles = load_articles(DATA)
-    rows = label_articles(articles, split_corpus(articles, split_text), annotations, weak=False)
+    rows = label_articles(articles, split_corpus(articles, split_text), annotations)
     gold = [r for r in rows if r.label_source == "gold"]
     assert len(gold) == len(annotations)  # each annotation lands on exactly one split unit
     assert len({(a.doc, a.start) for a in annotations}) == len(annotations)

@@ -74,3 +74,14 @@ def test_sweep_runs_every_combination(tmp_path):
     rows = json.loads(run_cli("pipeline.compare", str(tmp_path), "--format", "json").stdout)
     assert sorted(r["model"] for r in rows) == ["majority", "rules"]
     assert {r["status"] for r in rows} == {"completed"}
+
+
+def test_labeling_function_report():
+    result = run_cli("pipeline.label", "report", "--format", "json", "data=tiny")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = json.loads(result.stdout)
+    lfs = [r for r in rows if not r["name"].startswith("[combined]")]
+    assert len(lfs) == 14 and all(0 <= r["coverage"] <= 1 and r["conflicts"] <= r["overlaps"] for r in lfs)
+    combined = {r["name"]: r["dev_accuracy"] for r in rows if r["name"].startswith("[combined]")}
+    assert set(combined) == {"[combined] majority", "[combined] label_model"}
+    assert all(0 < v <= 1 for v in combined.values())

@@ -4,14 +4,14 @@ import pytest
 from pipeline.annotations import Annotation, span_hash
 from pipeline.errors import PipelineError
 from pipeline.label import (
-    ABSTAIN,
-    LABELING_FUNCTIONS,
-    apply_lfs,
+    Labeler,
+    apply_weak_labels,
     label_articles,
-    majority_vote,
+    label_external,
     to_dataset,
 )
 from pipeline.labels import LABEL2ID, LABELS
+from pipeline.lfs import ABSTAIN, LABELING_FUNCTIONS, apply_lfs, majority_vote
 from pipeline.sources import Article
 from pipeline.split import split_text
 
@@ -56,21 +56,21 @@ def test_gold_overrides_weak_and_sources_are_recorded():
     units = split_text(text)
     first = units[0]
     gold = [Annotation("doc1", first.start, first.end, span_hash(first.text), "fact", "tester")]
-    rows = label_articles([article], {"doc1": units}, gold)
-    assert [(r.label, r.label_source, r.annotator) for r in rows] == [
-        ("fact", "gold", "tester"),
-        ("opinion", "weak", "majority_vote"),
-        (None, None, None),
+    rows = apply_weak_labels(label_articles([article], {"doc1": units}, gold), Labeler("majority"))
+    assert [(r.label, r.label_source, r.annotator, r.weak_label) for r in rows] == [
+        ("fact", "gold", "tester", "policy"),
+        ("opinion", "weak", "majority", "opinion"),
+        (None, None, None, None),
     ]
     ds = to_dataset(rows)
     assert ds.num_rows == 3
-    assert {"label", "label_source", "annotator", "lf_policy_legislation"} <= set(ds.column_names)
+    assert {"label", "label_source", "annotator", "weak_label", "lf_policy_legislation"} <= set(ds.column_names)
     assert ds["lf_policy_legislation"][0] == LABEL2ID["policy"]
 
 
-def test_gold_only_leaves_other_sentences_unlabelled():
+def test_without_weak_labels_only_gold_is_labelled():
     text = "The Senate passed the bill. Critics worry it fails."
-    rows = label_articles([Article("d", text, "t")], {"d": split_text(text)}, [], weak=False)
+    rows = label_articles([Article("d", text, "t")], {"d": split_text(text)}, [])
     assert [r.label for r in rows] == [None, None]
 
 
@@ -79,3 +79,27 @@ def test_changed_source_text_is_caught():
     bad = [Annotation("d", 0, len(text), span_hash("something else"), "policy", "tester")]
     with pytest.raises(PipelineError, match="hash differs"):
         label_articles([Article("d", text, "t")], {"d": split_text(text)}, bad)
+
+
+def test_label_model_learns_from_votes_and_auto_picks_by_dev_accuracy():
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 4, 400)
+    # three noisy functions per label id: each fires on 60% of its label's rows, right 85% of the time
+    votes = np.full((400, 4), ABSTAIN)
+    for j in range(4):
+        fire = rng.random(400) < 0.6
+        votes[fire, j] = np.where(rng.random(fire.sum()) < 0.85, truth[fire], rng.integers(0, 4, fire.sum()))
+    auto = Labeler("auto", seed=0, n_epochs=100).fit(votes, votes[:100], truth[:100])
+    assert set(auto.dev_accuracy) == {"majority", "label_model"}
+    assert auto.method == max(auto.dev_accuracy, key=auto.dev_accuracy.get)
+    assert (auto.predict(votes) == truth).mean() > 0.6
+    with pytest.raises(PipelineError, match="unknown labeler 'vote'"):
+        Labeler("vote")
+
+
+def test_external_obj_sentences_never_get_opinion():
+    from pipeline.sources import LabelledSentence
+
+    rows = label_external([LabelledSentence("x#1", "Critics worry it fails.", "not_opinion", "x"),
+                           LabelledSentence("x#2", "What a disaster.", "opinion", "x")])
+    assert [(r.label, r.label_source, r.external) for r in rows] == [("fact", "weak", True), ("opinion", "external", True)]
