@@ -42,12 +42,17 @@ def load_articles(data_cfg: dict) -> list[sources.Article]:
 
 
 def load_opinion_sentences(data_cfg: dict) -> list[sources.LabelledSentence]:
-    """SUBJ sentences of the configured sentence-level corpora, as opinion."""
-    return [
-        sentence
-        for path in data_cfg.get("opinion_sources") or []
-        for sentence in sources.load_subjectivity(path, data_cfg.get("external_dir"), keep=("SUBJ",))
-    ]
+    """Sentences of the configured sentence-level corpora (SUBJ as opinion; OBJ when asked for),
+    each distinct text once (NewsSD-ENG is contained in CheckThat!)."""
+    keep = data_cfg.get("opinion_keep") or ["SUBJ"]
+    seen: set[str] = set()
+    sentences = []
+    for path in data_cfg.get("opinion_sources") or []:
+        for sentence in sources.load_subjectivity(path, data_cfg.get("external_dir"), keep=keep):
+            if sentence.text not in seen:
+                seen.add(sentence.text)
+                sentences.append(sentence)
+    return sentences
 
 
 def test_documents(rows: Sequence[label.LabelledUnit], fraction: float, seed: int) -> set[str]:

@@ -31,8 +31,12 @@ class LabelingFunction:
 
 
 def _regex_lf(name: str, label: str, pattern: str, flags: int = re.IGNORECASE) -> LabelingFunction:
+    """An LF that fires where `pattern` matches. Non-quote LFs abstain on reported speech, since
+    quote comes first in the decision order."""
     compiled = re.compile(pattern, flags)
-    return LabelingFunction(name, label, lambda text, prev: compiled.search(text) is not None)
+    if label == "quote":
+        return LabelingFunction(name, label, lambda text, prev: compiled.search(text) is not None)
+    return LabelingFunction(name, label, lambda text, prev: compiled.search(text) is not None and not _reported(text))
 
 
 _REPORTING = (
@@ -51,6 +55,12 @@ def _quotation_attributed(text: str, prev: str) -> bool:
 
 
 _OUTSIDE_QUOTES = re.compile(r"[\"“][^\"”]*[\"”]")
+_REPORTED = re.compile(rf"{_REPORTING}|\baccording to\b|{_QUOTATION}", re.IGNORECASE)
+
+
+def _reported(text: str) -> bool:
+    """Whether the sentence reports someone's words (a reporting verb or a quotation)."""
+    return _REPORTED.search(text) is not None
 
 LABELING_FUNCTIONS: tuple[LabelingFunction, ...] = (
     LabelingFunction("quote_quotation_attributed", "quote", _quotation_attributed),
@@ -92,7 +102,7 @@ LABELING_FUNCTIONS: tuple[LabelingFunction, ...] = (
     LabelingFunction(
         "opinion_first_person",
         "opinion",
-        lambda text, prev: re.search(r"\b(?:I|we|my|our|us)\b", _OUTSIDE_QUOTES.sub("", text)) is not None,
+        lambda text, prev: not _reported(text) and re.search(r"\b(?:I|we|my|our|us)\b", _OUTSIDE_QUOTES.sub("", text)) is not None,
     ),
     _regex_lf(
         "opinion_speculation",
