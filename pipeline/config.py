@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,3 +69,13 @@ def compose_config(overrides: Sequence[str] = ()) -> dict:
     with open_dict(cfg):
         cfg.pop("hydra", None)
     return OmegaConf.to_container(cfg, resolve=True)
+
+
+def parse_with_overrides(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """Parse options with `parser`; the remaining `key=value` words become `args.overrides`."""
+    args, rest = parser.parse_known_args(argv)
+    bad = [word for word in rest if word.startswith("-") or "=" not in word]
+    if bad:
+        parser.error(f"unrecognized arguments: {' '.join(bad)} (config overrides look like key=value)")
+    args.overrides = rest
+    return args

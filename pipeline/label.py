@@ -211,14 +211,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     import sys
 
     from pipeline.compare import render
-    from pipeline.config import compose_config
+    from pipeline.config import compose_config, parse_with_overrides
     from pipeline.experiment import build_rows, fit_labeler, test_documents
 
     parser = argparse.ArgumentParser(prog="python -m pipeline.label", description="Labeling-function report")
     parser.add_argument("command", choices=["report"])
     parser.add_argument("--format", choices=["table", "md", "csv", "json"], default="table")
-    parser.add_argument("overrides", nargs="*", help="config overrides, e.g. data=tiny")
-    args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else argv)
+    args = parse_with_overrides(parser, sys.argv[1:] if argv is None else argv)
     try:
         cfg = compose_config(args.overrides)
         rows, _ = build_rows(cfg)
