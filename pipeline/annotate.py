@@ -29,7 +29,7 @@ from pipeline.annotations import (
     span_hash,
 )
 from pipeline.config import compose_config, parse_with_overrides
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, exit_code
 from pipeline.experiment import load_articles
 from pipeline.files import atomic_write_text, iter_jsonl, write_jsonl
 from pipeline.predict import Predictor
@@ -229,12 +229,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        export_batch(args) if args.command == "export" else import_batch(args)
-    except PipelineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return 0
+    return exit_code(lambda: export_batch(args) if args.command == "export" else import_batch(args))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import yaml
 from tabulate import tabulate
 
 from pipeline.config import flatten
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, exit_code
 from pipeline.labels import LABELS
 from pipeline.runs import find_runs, read_run
 from pipeline.sources import REPO_ROOT
@@ -119,16 +119,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        runs = [load_run(d) for d in find_runs(args.dir)]
-        if not runs:
-            raise PipelineError(f"no runs under {args.dir}")
-        rows = sort_rows(summarise(runs), args.sort)
-        print(render(with_intervals(rows) if args.format in ("table", "md") else rows, args.format))
-    except PipelineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return 0
+    return exit_code(lambda: print(compare(args.dir, args.sort, args.format)))
+
+
+def compare(directory: str | Path, sort: str = "run_id", fmt: str = "table") -> str:
+    """The comparison of every run below `directory`, rendered."""
+    runs = [load_run(d) for d in find_runs(directory)]
+    if not runs:
+        raise PipelineError(f"no runs under {directory}")
+    rows = sort_rows(summarise(runs), sort)
+    return render(with_intervals(rows) if fmt in ("table", "md") else rows, fmt)
 
 
 if __name__ == "__main__":

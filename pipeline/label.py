@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.annotations import Annotation, index_annotations
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, exit_code
 from pipeline.labels import LABEL2ID, LABELS
 from pipeline.lfs import ABSTAIN, LABELING_FUNCTIONS, apply_lfs, majority_vote
 from pipeline.sources import Article, LabelledSentence
@@ -218,17 +218,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("command", choices=["report"])
     parser.add_argument("--format", choices=["table", "md", "csv", "json"], default="table")
     args = parse_with_overrides(parser, sys.argv[1:] if argv is None else argv)
-    try:
+
+    def report() -> None:
         cfg = compose_config(args.overrides)
         rows, _ = build_rows(cfg)
         held_out = test_documents(rows, cfg["eval"]["test_fraction"], cfg["eval"]["split_seed"])
         labeler = fit_labeler(rows, held_out, {**cfg["labeler"], "name": "auto"}, cfg["seed"])
         dev_docs = {r.doc_id for r in rows} - held_out
         print(render(lf_report(rows, dev_docs, labeler), args.format))
-    except PipelineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return 0
+
+    return exit_code(report)
 
 
 if __name__ == "__main__":

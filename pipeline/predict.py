@@ -10,7 +10,6 @@ Output is JSON Lines (stdout when `output` is omitted).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, exit_code
 from pipeline.files import iter_jsonl, read_text_file
 from pipeline.labels import LABELS
 from pipeline.runs import require_completed
@@ -124,19 +123,17 @@ def _open_output(path: str | None) -> Iterator[IO[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
-    try:
-        args = parse_args(sys.argv[1:] if argv is None else argv)
-        predictor = Predictor(args["run_dir"])
-        records = predict_file(predictor, Path(args["input"]), int(args.get("batch_size") or 1000))
-        with _open_output(args.get("output")) as out:
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    except PipelineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
-    return 0
+    return exit_code(lambda: run(sys.argv[1:] if argv is None else argv))
+
+
+def run(argv: Sequence[str]) -> None:
+    """Label the input file and write JSON Lines."""
+    args = parse_args(argv)
+    predictor = Predictor(args["run_dir"])
+    records = predict_file(predictor, Path(args["input"]), int(args.get("batch_size") or 1000))
+    with _open_output(args.get("output")) as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
