@@ -4,6 +4,7 @@
         [--order least_confident|most_confident|random|document] [--format jsonl|labelstudio]
         [--output FILE] [config overrides ...]
     python -m pipeline.annotate import FILE [--annotator NAME] [--overwrite] [config overrides ...]
+    python -m pipeline.annotate agreement FIRST.jsonl SECOND.jsonl
 
 Export writes sentences that have no gold label yet, with the pre-label and confidence of a finished
 run's model (a pre-label is never gold), least confident first by default (uncertainty sampling).
@@ -24,6 +25,7 @@ import numpy as np
 
 from pipeline.annotations import (
     Annotation,
+    agreement,
     load_annotations,
     parse_annotation,
     span_hash,
@@ -209,6 +211,11 @@ def import_batch(args: argparse.Namespace) -> None:
     print(f"merged {len(new)} annotations into {target} ({len(existing)} gold before)", file=sys.stderr)
 
 
+def report_agreement(args: argparse.Namespace) -> None:
+    result = agreement([r for _, r in iter_jsonl(args.first)], [r for _, r in iter_jsonl(args.second)])
+    print(json.dumps(result, indent=2))
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m pipeline.annotate", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -224,12 +231,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     imp.add_argument("file", help="JSON Lines records or a Label Studio JSON export")
     imp.add_argument("--annotator", help="annotator name for records that carry none")
     imp.add_argument("--overwrite", action="store_true", help="replace existing gold labels that differ")
+    agree = commands.add_parser("agreement", help="Cohen's kappa between two annotation passes")
+    agree.add_argument("first", help="JSON Lines of the first pass")
+    agree.add_argument("second", help="JSON Lines of the second pass")
     return parse_with_overrides(parser, argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    return exit_code(lambda: export_batch(args) if args.command == "export" else import_batch(args))
+    commands = {"export": export_batch, "import": import_batch, "agreement": report_agreement}
+    return exit_code(lambda: commands[args.command](args))
 
 
 if __name__ == "__main__":

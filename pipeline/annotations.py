@@ -91,3 +91,27 @@ def index_annotations(annotations: list[Annotation], texts: dict[str, str]) -> d
         index[(ann.doc, ann.start, ann.end)] = ann
     return index
 
+
+
+def agreement(first: list[dict], second: list[dict]) -> dict:
+    """Cohen's kappa and the confusion matrix between two passes over the same spans.
+
+    Spans are matched by (doc, start); spans either pass marked as not a sentence (any label outside
+    the label set) are left out and counted.
+    """
+    from sklearn.metrics import cohen_kappa_score, confusion_matrix
+
+    labels_of = {(r["doc"], r["start"]): r["label"] for r in second}
+    pairs = [(r["label"], labels_of[(r["doc"], r["start"])]) for r in first if (r["doc"], r["start"]) in labels_of]
+    kept = [(a, b) for a, b in pairs if a in LABELS and b in LABELS]
+    if not kept:
+        raise PipelineError("the two passes share no labelled sentence")
+    a, b = zip(*kept)
+    return {
+        "n": len(kept),
+        "n_excluded": len(pairs) - len(kept),
+        "observed_agreement": sum(x == y for x, y in kept) / len(kept),
+        "cohen_kappa": float(cohen_kappa_score(a, b, labels=list(LABELS))),
+        "labels": list(LABELS),
+        "confusion_matrix": confusion_matrix(a, b, labels=list(LABELS)).tolist(),
+    }

@@ -53,3 +53,25 @@ def test_annotations_hold_no_corpus_text():
     for path in ANNOTATIONS.rglob("*.jsonl"):
         for line in path.read_text().splitlines():
             assert set(json.loads(line)) <= {"doc", "start", "end", "hash", "label", "annotator", "guideline"}
+
+
+def test_agreement_matches_a_hand_count():
+    from pipeline.annotations import agreement
+
+    first = [{"doc": "d", "start": i, "label": lab} for i, lab in enumerate(["fact", "fact", "quote", "quote", "none"])]
+    second = [{"doc": "d", "start": i, "label": lab} for i, lab in enumerate(["fact", "quote", "quote", "quote", "fact"])]
+    result = agreement(first, second)
+    assert (result["n"], result["n_excluded"], result["observed_agreement"]) == (4, 1, 0.75)
+    # p_o = 0.75; p_e = 0.5*0.25 + 0.5*0.75 = 0.5; kappa = (0.75 - 0.5) / 0.5
+    assert abs(result["cohen_kappa"] - 0.5) < 1e-9
+    assert result["confusion_matrix"][0][:2] == [1, 1]
+
+
+def test_committed_agreement_passes_are_independent_readings_of_the_same_spans():
+    from pipeline.annotations import agreement
+
+    first = [r for _, r in iter_jsonl(REPO_ROOT / "data/agreement/pass1.jsonl")]
+    second = [r for _, r in iter_jsonl(REPO_ROOT / "data/agreement/pass2.jsonl")]
+    assert len(first) == len(second) == 260
+    assert {r["annotator"] for r in second} == {"annotator-g"} and "annotator-g" not in {r["annotator"] for r in first}
+    assert agreement(first, second)["cohen_kappa"] > 0.8
