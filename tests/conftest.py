@@ -13,6 +13,14 @@ from pipeline.files import read_text_file
 from pipeline.sources import find_external_file
 
 REPO = Path(__file__).resolve().parent.parent
+# Eight sentences, two per label (ids of LABELS), each label's pair easy to tell apart.
+TOY_TEXTS = [
+    '"We will win," the mayor said.', "The minister told reporters the plan works.",
+    "Parliament passed the budget bill.", "The council approved a new law on housing.",
+    "Critics worry the economy is doomed.", "This is a shameful decision, many believe.",
+    "Five people died in the fire.", "The bridge opened in 1990.",
+]
+TOY_LABELS = [1, 1, 2, 2, 3, 3, 0, 0]
 SEED = "seed/000_683854a330873483.txt"
 
 

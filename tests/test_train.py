@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from conftest import TOY_LABELS, TOY_TEXTS
 
 from pipeline.errors import PipelineError
 from pipeline.labels import LABEL2ID
@@ -11,13 +12,8 @@ from pipeline.train import (
     save_model,
 )
 
-TEXTS = [
-    '"We will win," the mayor said.', "The minister told reporters the plan works.",
-    "Parliament passed the budget bill.", "The council approved a new law on housing.",
-    "Critics worry the economy is doomed.", "This is a shameful decision, many believe.",
-    "Five people died in the fire.", "The bridge opened in 1990.",
-] * 3
-LABELS_ = [LABEL2ID[x] for x in ("quote", "quote", "policy", "policy", "opinion", "opinion", "fact", "fact")] * 3
+TEXTS = TOY_TEXTS * 3
+LABELS_ = TOY_LABELS * 3
 
 
 @pytest.mark.parametrize("name", ["majority", "rules", "tfidf_logreg", "tfidf_svm"])

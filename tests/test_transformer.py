@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import TOY_LABELS, TOY_TEXTS
 
 from pipeline.errors import PipelineError
-from pipeline.labels import LABEL2ID, LABELS
+from pipeline.labels import LABELS
 from pipeline.train import (
     build_model,
     fit_model,
@@ -13,14 +14,9 @@ from pipeline.train import (
     save_model,
 )
 
-TEXTS = [
-    '"We will win," the mayor said.', "The minister told reporters the plan works.",
-    "Parliament passed the budget bill.", "The council approved a new law on housing.",
-    "Critics worry the economy is doomed.", "This is a shameful decision, many believe.",
-    "Five people died in the fire.", "The bridge opened in 1990.",
-] * 2
+TEXTS = TOY_TEXTS * 2
 PREVS = ["", *TEXTS[:-1]]
-Y = [LABEL2ID[x] for x in ("quote", "quote", "policy", "policy", "opinion", "opinion", "fact", "fact")] * 2
+Y = TOY_LABELS * 2
 GROUPS = [f"doc{i % 4}" for i in range(len(TEXTS))]
 
 
