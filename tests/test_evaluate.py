@@ -41,3 +41,19 @@ def test_evaluation_files(tmp_path):
     assert [e["id"] for e in errors] == ["b"] and errors[0]["gold"] == "quote"
     assert (tmp_path / "confusion.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((tmp_path / "metrics.json").read_text())["accuracy"] == 0.5
+
+
+def test_checkthat_external_evaluation_maps_opinion_to_subj():
+    import pytest
+
+    from pipeline.errors import PipelineError
+    from pipeline.evaluate import evaluate_subjectivity
+    from pipeline.train import build_model, fit_model
+
+    model = fit_model(build_model("rules", {}, seed=0), ["x"], [0])
+    result = evaluate_subjectivity(model, "checkthat")
+    assert result["n"] == 784
+    assert result["per_class"]["SUBJ"]["support"] == 207 and result["per_class"]["OBJ"]["support"] == 577
+    assert 0 <= result["macro_f1"] <= 1
+    with pytest.raises(PipelineError, match="unknown external evaluation"):
+        evaluate_subjectivity(model, "nope")
