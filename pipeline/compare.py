@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import yaml
 from tabulate import tabulate
 
@@ -71,9 +72,51 @@ def summarise(runs: Sequence[dict]) -> list[dict]:
             row[f"f1_{label}"] = (m.get("per_class") or {}).get(label, {}).get("f1")
         for name in sorted({n for run in runs for n in run["metrics"].get("external", {})}):
             row[f"{name}_macro_f1"] = m.get("external", {}).get(name, {}).get("macro_f1")
-        row |= {"duration_s": rec.get("duration_s"), "status": rec.get("status")}
+        row |= {"train_s": m.get("train_seconds"), "sentences_per_s": m.get("predict_sentences_per_s"),
+                "duration_s": rec.get("duration_s"), "status": rec.get("status")}
         rows.append(row)
     return rows
+
+
+def group_rows(runs: Sequence[dict], rows: Sequence[dict], key: str) -> list[dict]:
+    """Aggregate completed runs by `key` (a column such as `model`, or any config key such as
+    `model.params.C`): `n_runs`, and mean and standard deviation of every metric."""
+    groups: dict[str, list[dict]] = {}
+    for run, row in zip(runs, rows):
+        if row["status"] != "completed":
+            continue
+        if key not in row and key not in run["config"]:
+            raise PipelineError(f"unknown group key {key!r}: not a column ({', '.join(row)}) nor a config key")
+        value = row[key] if key in row else run["config"][key]
+        groups.setdefault(json.dumps(value, sort_keys=True), []).append(row)
+    metrics = [k for k in (rows[0] if rows else {}) if k.startswith(("macro_f1", "f1_", "accuracy")) or k.endswith(("_macro_f1", "_s"))]
+    metrics = [k for k in metrics if k not in ("macro_f1_lo", "macro_f1_hi")]
+    out = []
+    for value, members in groups.items():
+        group = {key: json.loads(value), "n_runs": len(members)}
+        for metric in metrics:
+            values = np.array([m[metric] for m in members if m.get(metric) is not None], dtype=float)
+            group[f"{metric}_mean"] = float(values.mean()) if len(values) else None
+            group[f"{metric}_std"] = float(values.std(ddof=1)) if len(values) > 1 else (0.0 if len(values) else None)
+        out.append(group)
+    return out
+
+
+def with_spread(groups: list[dict]) -> list[dict]:
+    """Grouped rows for reading: `mean ± std` in one column per metric."""
+    shown = []
+    for group in groups:
+        out = {}
+        for k, v in group.items():
+            if k.endswith("_std"):
+                continue
+            if k.endswith("_mean"):
+                std = group[k[:-5] + "_std"]
+                out[k[:-5]] = None if v is None else f"{v:.3f} ± {std:.3f}"
+            else:
+                out[k] = v
+        shown.append(out)
+    return shown
 
 
 def sort_rows(rows: list[dict], key: str) -> list[dict]:
@@ -116,6 +159,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--sort", default="run_id", help="column to sort by (numbers: best first)")
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--columns", help="comma-separated columns to show (default: all)")
+    parser.add_argument("--group-by", help="aggregate runs by a column or config key (e.g. model): mean and std")
     return parser.parse_args(argv)
 
 
@@ -123,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     columns = args.columns.split(",") if args.columns else None
-    return exit_code(lambda: print(compare(args.dir, args.sort, args.format, columns)))
+    return exit_code(lambda: print(compare(args.dir, args.sort, args.format, columns, args.group_by)))
 
 
 def select_columns(rows: list[dict], columns: Sequence[str] | None) -> list[dict]:
@@ -136,14 +180,22 @@ def select_columns(rows: list[dict], columns: Sequence[str] | None) -> list[dict
     return [{c: row[c] for c in columns} for row in rows]
 
 
-def compare(directory: str | Path, sort: str = "run_id", fmt: str = "table", columns: Sequence[str] | None = None) -> str:
-    """The comparison of every run below `directory`, rendered."""
+def compare(directory: str | Path, sort: str = "run_id", fmt: str = "table", columns: Sequence[str] | None = None,
+            group_by: str | None = None) -> str:
+    """The comparison of every run below `directory` (or of groups of runs), rendered."""
     runs = [load_run(d) for d in find_runs(directory)]
     if not runs:
         raise PipelineError(f"no runs under {directory}")
-    rows = sort_rows(summarise(runs), sort)
-    rows = with_intervals(rows) if fmt in ("table", "md") else rows
-    return render(select_columns(rows, columns), fmt)
+    rows = summarise(runs)
+    if group_by:
+        groups = group_rows(runs, rows, group_by)
+        key = sort if groups and sort in groups[0] else f"{sort}_mean"
+        groups = sort_rows(groups, key if groups and key in groups[0] else group_by)
+        shown = with_spread(groups) if fmt in ("table", "md") else groups
+    else:
+        rows = sort_rows(rows, sort)
+        shown = with_intervals(rows) if fmt in ("table", "md") else rows
+    return render(select_columns(shown, columns), fmt)
 
 
 if __name__ == "__main__":

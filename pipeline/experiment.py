@@ -7,6 +7,7 @@ or any dict of the same shape) and a run folder; it never touches Hydra.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, replace
@@ -141,14 +142,19 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
         log.info("train %d sentences, test %d sentences", len(train_rows), len(test_rows))
         model_cfg = cfg["model"]
         model = train.build_model(model_cfg["name"], model_cfg.get("params") or {}, cfg["seed"])
+        began = time.perf_counter()
         train.fit_model(model, [r.text for r in train_rows], [LABEL2ID[r.label] for r in train_rows],
                         [r.prev_text for r in train_rows], [r.doc_id for r in train_rows])
+        train_seconds = time.perf_counter() - began
         train.save_model(model, run_dir)
+        began = time.perf_counter()
         scores = train.predict_scores(model, [r.text for r in test_rows], [r.prev_text for r in test_rows])
+        predict_seconds = time.perf_counter() - began
         gold = [LABEL2ID[r.label] for r in test_rows]
         metrics = evaluate.compute_metrics(gold, scores.argmax(axis=1), cfg["eval"]["n_bootstrap"],
                                            cfg["eval"]["confidence"], cfg["seed"])
-        metrics |= {"n_train": len(train_rows), "n_test": len(test_rows),
+        metrics |= {"n_train": len(train_rows), "n_test": len(test_rows), "train_seconds": round(train_seconds, 2),
+                    "predict_sentences_per_s": round(len(test_rows) / max(predict_seconds, 1e-9), 1),
                     "labeler": {"method": labeler.method, "dev_accuracy": labeler.dev_accuracy},
                     "data": {"train": composition(train_rows), "test": composition(test_rows)}}
         for name in cfg["eval"].get("external") or []:

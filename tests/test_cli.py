@@ -67,15 +67,6 @@ def test_compare_formats(tiny_run):
     assert run_cli("pipeline.compare", str(root), "--format", "md").stdout.startswith("| run_id")
 
 
-def test_sweep_runs_every_combination(tmp_path):
-    result = run_cli("pipeline", "-m", "experiment=smoke", "model=majority,rules", "eval.n_bootstrap=10",
-                     f"paths.experiments_dir={tmp_path}")
-    assert result.returncode == 0, result.stderr[-2000:]
-    rows = json.loads(run_cli("pipeline.compare", str(tmp_path), "--format", "json").stdout)
-    assert sorted(r["model"] for r in rows) == ["majority", "rules"]
-    assert {r["status"] for r in rows} == {"completed"}
-
-
 def test_labeling_function_report():
     result = run_cli("pipeline.label", "report", "--format", "json", "data=tiny")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -85,3 +76,19 @@ def test_labeling_function_report():
     combined = {r["name"]: r["dev_accuracy"] for r in rows if r["name"].startswith("[combined]")}
     assert set(combined) == {"[combined] majority", "[combined] label_model"}
     assert all(0 < v <= 1 for v in combined.values())
+
+
+def test_sweep_runs_every_combination_and_compare_groups_them(tmp_path):
+    result = run_cli("pipeline", "-m", "experiment=smoke", "model=majority,rules", "seed=1,2", "eval.n_bootstrap=10",
+                     f"paths.experiments_dir={tmp_path}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    groups = json.loads(run_cli("pipeline.compare", str(tmp_path), "--group-by", "model", "--format", "json").stdout)
+    assert sorted(g["model"] for g in groups) == ["majority", "rules"]
+    rows = json.loads(run_cli("pipeline.compare", str(tmp_path), "--format", "json").stdout)
+    assert len(rows) == 4 and {r["status"] for r in rows} == {"completed"}
+    for group in groups:
+        mine = [r["macro_f1"] for r in rows if r["model"] == group["model"]]
+        assert group["n_runs"] == 2 and abs(group["macro_f1_mean"] - sum(mine) / 2) < 1e-12
+        assert {"macro_f1_std", "f1_quote_mean", "f1_quote_std", "train_s_mean"} <= set(group)
+    table = run_cli("pipeline.compare", str(tmp_path), "--group-by", "seed", "--format", "md").stdout
+    assert table.split("|")[1].strip() == "seed" and "±" in table

@@ -1,0 +1,75 @@
+"""Training time and inference throughput of the transformer models beside TF-IDF, in one run.
+
+    python benchmarks/transformer_speed.py                 # trains each model, then measures
+    python benchmarks/transformer_speed.py RUN_DIR ...     # measures finished runs only
+    options: --models tfidf_logreg,minilm_embed_logreg,minilm_finetune  --sentences 2000
+
+Training time comes from each run's metrics.json (`train_seconds`, the model fit alone). Inference
+throughput labels the first N sentences of the Wikinews 2019 sample through `pipeline.predict`'s
+Predictor (tokenisation included), after one warm-up batch. Ratios are to the TF-IDF model measured
+in the same invocation. Goals: fine-tuning within 15 minutes, inference at least 250 sentences/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pipeline.predict import Predictor
+from pipeline.sources import load_wikinews
+from pipeline.split import split_text
+
+
+def sentences(n: int) -> list[str]:
+    found = []
+    for article in load_wikinews("wikinews-sample/wikinews_2019.csv"):
+        found += [u.text for u in split_text(article.text) if u.kind == "sentence"]
+        if len(found) >= n:
+            break
+    return found[:n]
+
+
+def train(model: str, root: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "pipeline", f"model={model}", f"experiment_name={model}",
+                    f"paths.experiments_dir={root}"], check=True, capture_output=True)
+    (run_dir,) = (root / model).iterdir()
+    return run_dir
+
+
+def throughput(run_dir: Path, texts: list[str]) -> float:
+    predictor = Predictor(run_dir)
+    predictor.label_texts(texts[:64])  # warm-up: lazy imports, first allocation
+    began = time.perf_counter()
+    predictor.label_texts(texts)
+    return len(texts) / (time.perf_counter() - began)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("runs", nargs="*", type=Path, help="finished run folders (default: train each model)")
+    parser.add_argument("--models", default="tfidf_logreg,minilm_embed_logreg,minilm_finetune")
+    parser.add_argument("--sentences", type=int, default=2000)
+    args = parser.parse_args()
+    texts = sentences(args.sentences)
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = args.runs or [train(m, Path(tmp)) for m in args.models.split(",")]
+        rows = []
+        for run_dir in runs:
+            metrics = json.loads((run_dir / "metrics.json").read_text())
+            config = (run_dir / "config.yaml").read_text()
+            name = next(line.split(":", 1)[1].strip() for line in config.splitlines() if line.startswith("  name:"))
+            rows.append((name, metrics.get("train_seconds"), throughput(run_dir, texts), metrics["macro_f1"]))
+    base_train, base_speed = rows[0][1] or 1e-9, rows[0][2]
+    print(f"{'model':<14} {'train s':>9} {'x first':>8} {'sent/s':>9} {'x first':>8} {'macro-F1':>9}")
+    for name, train_s, speed, f1 in rows:
+        print(f"{name:<14} {train_s:>9.1f} {train_s / base_train:>8.1f} {speed:>9.0f} {speed / base_speed:>8.3f} {f1:>9.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
