@@ -1,6 +1,8 @@
-"""Compare runs: one row per run folder found below a directory.
+"""Compare runs: one row per run folder found below a directory, groups of runs, or two runs.
 
-    python -m pipeline.compare [DIR] [--sort KEY] [--format table|md|csv|json]
+    python -m pipeline.compare [DIR] [--sort KEY] [--format table|md|csv|json] [--group-by KEY]
+        [--filter KEY=VALUE ...] [--show-config | --only-changed] [--columns A,B] [--plot FILE.png]
+    python -m pipeline.compare diff RUN_A RUN_B [--format table|md|json]
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import io
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +22,9 @@ from tabulate import tabulate
 
 from pipeline.config import flatten
 from pipeline.errors import PipelineError, exit_code
-from pipeline.labels import LABELS
+from pipeline.evaluate import mcnemar, paired_bootstrap
+from pipeline.files import iter_jsonl
+from pipeline.labels import LABEL2ID, LABELS
 from pipeline.runs import find_runs, read_run
 from pipeline.sources import REPO_ROOT
 
@@ -160,14 +165,33 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--columns", help="comma-separated columns to show (default: all)")
     parser.add_argument("--group-by", help="aggregate runs by a column or config key (e.g. model): mean and std")
+    parser.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
+                        help="keep runs whose column or config key has this value (repeatable)")
+    parser.add_argument("--show-config", action="store_true", help="one column per config key")
+    parser.add_argument("--only-changed", action="store_true", help="config columns only for keys that differ")
+    parser.add_argument("--plot", help="write macro-F1 per run (or per group) with error bars to this PNG")
+    return parser.parse_args(argv)
+
+
+def parse_diff_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.compare diff", description="Compare two runs")
+    parser.add_argument("run_a", type=Path)
+    parser.add_argument("run_b", type=Path)
+    parser.add_argument("--format", choices=("table", "md", "json"), default="table")
+    parser.add_argument("--resamples", type=int, default=2000, help="paired bootstrap resamples")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    columns = args.columns.split(",") if args.columns else None
-    return exit_code(lambda: print(compare(args.dir, args.sort, args.format, columns, args.group_by)))
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["diff"]:
+        args = parse_diff_args(argv[1:])
+        return exit_code(lambda: print(render_diff(diff_runs(args.run_a, args.run_b, args.resamples), args.format)))
+    args = parse_args(argv)
+    options = CompareOptions(args.sort, args.format, args.columns.split(",") if args.columns else None, args.group_by,
+                             args.filter, args.show_config or args.only_changed, args.only_changed, args.plot)
+    return exit_code(lambda: print(compare(args.dir, options)))
 
 
 def select_columns(rows: list[dict], columns: Sequence[str] | None) -> list[dict]:
@@ -180,22 +204,137 @@ def select_columns(rows: list[dict], columns: Sequence[str] | None) -> list[dict
     return [{c: row[c] for c in columns} for row in rows]
 
 
-def compare(directory: str | Path, sort: str = "run_id", fmt: str = "table", columns: Sequence[str] | None = None,
-            group_by: str | None = None) -> str:
+@dataclass
+class CompareOptions:
+    """What `compare` shows and how."""
+
+    sort: str = "run_id"
+    fmt: str = "table"
+    columns: Sequence[str] | None = None
+    group_by: str | None = None
+    filters: Sequence[str] = ()
+    show_config: bool = False
+    only_changed: bool = False
+    plot: str | None = None
+
+
+def _value_of(run: dict, row: dict, key: str):
+    return row[key] if key in row else run["config"].get(key)
+
+
+def apply_filters(runs: list[dict], rows: list[dict], filters: Sequence[str]) -> tuple[list[dict], list[dict]]:
+    """Keep the runs whose column or config key equals each KEY=VALUE (compared as text)."""
+    for spec in filters:
+        key, sep, value = spec.partition("=")
+        if not sep:
+            raise PipelineError(f"bad filter {spec!r}: use KEY=VALUE")
+        kept = [(run, row) for run, row in zip(runs, rows)
+                if str(_value_of(run, row, key)) == value or json.dumps(_value_of(run, row, key)) == value]
+        runs, rows = [r for r, _ in kept], [w for _, w in kept]
+    return runs, rows
+
+
+def add_config_columns(runs: list[dict], rows: list[dict], only_changed: bool) -> list[dict]:
+    """One column per config key (only those that differ, with `only_changed`)."""
+    keys = differing_keys([r["config"] for r in runs]) if only_changed else sorted({k for r in runs for k in r["config"]})
+    return [{**{k: v for k, v in row.items() if k != "overrides"}, **{k: run["config"].get(k) for k in keys}}
+            for run, row in zip(runs, rows)]
+
+
+def compare(directory: str | Path, options: CompareOptions | None = None) -> str:
     """The comparison of every run below `directory` (or of groups of runs), rendered."""
+    options = options or CompareOptions()
     runs = [load_run(d) for d in find_runs(directory)]
+    runs, rows = apply_filters(runs, summarise(runs), options.filters)
     if not runs:
-        raise PipelineError(f"no runs under {directory}")
-    rows = summarise(runs)
-    if group_by:
-        groups = group_rows(runs, rows, group_by)
-        key = sort if groups and sort in groups[0] else f"{sort}_mean"
-        groups = sort_rows(groups, key if groups and key in groups[0] else group_by)
-        shown = with_spread(groups) if fmt in ("table", "md") else groups
+        raise PipelineError(f"no runs under {directory}" + (" match the filters" if options.filters else ""))
+    readable = options.fmt in ("table", "md")
+    if options.group_by:
+        groups = group_rows(runs, rows, options.group_by)
+        key = options.sort if groups and options.sort in groups[0] else f"{options.sort}_mean"
+        groups = sort_rows(groups, key if groups and key in groups[0] else options.group_by)
+        if options.plot:
+            plot_macro_f1([str(g[options.group_by]) for g in groups], [g["macro_f1_mean"] for g in groups],
+                          [(g["macro_f1_std"], g["macro_f1_std"]) for g in groups], options.plot,
+                          f"macro-F1 by {options.group_by} (mean ± std)")
+        shown = with_spread(groups) if readable else groups
     else:
-        rows = sort_rows(rows, sort)
-        shown = with_intervals(rows) if fmt in ("table", "md") else rows
-    return render(select_columns(shown, columns), fmt)
+        if options.show_config:
+            rows = add_config_columns(runs, rows, options.only_changed)
+        rows = sort_rows(rows, options.sort)
+        if options.plot:
+            done = [r for r in rows if r["macro_f1"] is not None]
+            plot_macro_f1([f"{r['experiment']}/{r['model']} {r['run_id'][-6:]}" for r in done], [r["macro_f1"] for r in done],
+                          [(r["macro_f1"] - r["macro_f1_lo"], r["macro_f1_hi"] - r["macro_f1"]) for r in done],
+                          options.plot, "macro-F1 per run (95% bootstrap interval)")
+        shown = with_intervals(rows) if readable else rows
+    return render(select_columns(shown, options.columns), options.fmt)
+
+
+def plot_macro_f1(names: list[str], values: list[float], errors: list[tuple[float, float]], path: str, title: str) -> None:
+    """A horizontal bar chart of macro-F1 with error bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.4), dpi=120)
+    ax.barh(range(len(names)), values, xerr=np.array(errors).T, color="#4c78a8", capsize=3)
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("macro-F1")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _predictions(run_dir: Path) -> dict[str, dict]:
+    path = run_dir / "predictions.jsonl"
+    if not path.is_file():
+        raise PipelineError(f"{run_dir} has no predictions.jsonl: is it a finished run?")
+    return {r["id"]: r for _, r in iter_jsonl(path)}
+
+
+def diff_runs(run_a: Path, run_b: Path, resamples: int = 2000) -> dict:
+    """Config difference, metric deltas (b - a) and paired significance tests on shared test units."""
+    a, b = load_run(run_a), load_run(run_b)
+    for run in (a, b):
+        if run["run"].get("status") != "completed":
+            raise PipelineError(f"run {run['dir']} is not a finished run (status: {run['run'].get('status')})")
+    config = {k: [a["config"].get(k), b["config"].get(k)] for k in differing_keys([a["config"], b["config"]])}
+    metrics = {"macro_f1": [a["metrics"]["macro_f1"], b["metrics"]["macro_f1"]],
+               "accuracy": [a["metrics"]["accuracy"], b["metrics"]["accuracy"]]}
+    for label in LABELS:
+        metrics[f"f1_{label}"] = [a["metrics"]["per_class"][label]["f1"], b["metrics"]["per_class"][label]["f1"]]
+    pred_a, pred_b = _predictions(run_a), _predictions(run_b)
+    shared = sorted(set(pred_a) & set(pred_b))
+    if not shared:
+        raise PipelineError("the two runs share no test units: they were evaluated on different data")
+    gold = np.array([LABEL2ID[pred_a[i]["gold"]] for i in shared])
+    ya = np.array([LABEL2ID[pred_a[i]["predicted"]] for i in shared])
+    yb = np.array([LABEL2ID[pred_b[i]["predicted"]] for i in shared])
+    return {"run_a": a["run"]["run_id"], "run_b": b["run"]["run_id"], "config": config,
+            "metrics": {k: {"a": va, "b": vb, "delta": vb - va} for k, (va, vb) in metrics.items()},
+            "n_shared": len(shared), "paired_bootstrap": paired_bootstrap(gold, ya, yb, resamples),
+            "mcnemar": mcnemar(gold, ya, yb)}
+
+
+def render_diff(result: dict, fmt: str) -> str:
+    """A diff as JSON, or as readable tables with the tests underneath."""
+    if fmt == "json":
+        return json.dumps(result, indent=2)
+    config = [{"key": k, "a": json.dumps(va), "b": json.dumps(vb)} for k, (va, vb) in result["config"].items()]
+    metrics = [{"metric": k, **v} for k, v in result["metrics"].items()]
+    boot, mc = result["paired_bootstrap"], result["mcnemar"]
+    lines = [f"a = {result['run_a']}    b = {result['run_b']}", "",
+             render(config, fmt) if config else "(identical configs)", "", render(metrics, fmt), "",
+             f"shared test units: {result['n_shared']}",
+             f"paired bootstrap: delta macro-F1 {boot['delta_macro_f1']:+.3f} "
+             f"[{boot['delta_ci'][0]:+.3f}, {boot['delta_ci'][1]:+.3f}], p = {boot['p_value']:.4f}",
+             f"McNemar: a right only {mc['only_a_right']}, b right only {mc['only_b_right']}, p = {mc['p_value']:.4f}"]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
