@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,9 +13,17 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from pipeline.config import CONFIG_DIR, register_resolvers, unknown_choice
+from pipeline.config import (
+    CONFIG_DIR,
+    config_identity,
+    register_resolvers,
+    unknown_choice,
+)
 from pipeline.errors import PipelineError
 from pipeline.experiment import run_experiment
+from pipeline.runs import completed_twin
+
+log = logging.getLogger("pipeline")
 
 register_resolvers()
 
@@ -22,8 +33,14 @@ def main(cfg: DictConfig) -> float:
     """Run one experiment into Hydra's output folder; return macro-F1 (the sweep objective)."""
     hydra_cfg = HydraConfig.get()
     plain = OmegaConf.to_container(cfg, resolve=True)
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    twin = None if plain.get("force") else completed_twin(plain["paths"]["experiments_dir"], config_identity(plain), run_dir)
+    if twin is not None:
+        log.info("skipped: same config as completed run %s (force=true reruns it)", twin)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return json.loads((twin / "metrics.json").read_text())["macro_f1"]
     try:
-        metrics = run_experiment(plain, Path(hydra_cfg.runtime.output_dir), hydra_cfg.overrides.task)
+        metrics = run_experiment(plain, run_dir, hydra_cfg.overrides.task)
     except PipelineError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

@@ -20,7 +20,7 @@ import numpy as np
 import yaml
 from tabulate import tabulate
 
-from pipeline.config import flatten
+from pipeline.config import VOLATILE_PREFIXES, flatten
 from pipeline.errors import PipelineError, exit_code
 from pipeline.evaluate import mcnemar, paired_bootstrap
 from pipeline.files import iter_jsonl
@@ -28,7 +28,6 @@ from pipeline.labels import LABEL2ID, LABELS
 from pipeline.runs import find_runs, read_run
 from pipeline.sources import REPO_ROOT
 
-VOLATILE_PREFIXES = ("paths.", "data.external_dir", "data.annotations_dir", "experiment_name")
 FORMATS = ("table", "md", "csv", "json")
 
 

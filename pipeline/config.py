@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +35,14 @@ def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
 
 
 CONFIG_DIR = REPO_ROOT / "configs"
+# Keys that say where or under which name a run is written, not what it computes.
+VOLATILE_PREFIXES = ("paths.", "data.external_dir", "data.annotations_dir", "experiment_name", "force")
+
+
+def config_identity(config: dict) -> str:
+    """A hash of what a run computes: its config without the volatile keys."""
+    stable = {k: v for k, v in flatten(config).items() if not k.startswith(VOLATILE_PREFIXES)}
+    return hashlib.sha256(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def group_choices(config_dir: Path, group: str) -> list[str]:

@@ -18,6 +18,7 @@ import yaml
 
 from pipeline import evaluate, label, sources, split, train
 from pipeline.annotations import load_annotations
+from pipeline.config import config_identity
 from pipeline.errors import PipelineError
 from pipeline.labels import LABEL2ID, LABELS
 from pipeline.runs import RunRecord, fingerprint, tracked_run, write_json
@@ -129,7 +130,7 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     record = RunRecord(run_id=run_dir.name, experiment=cfg["experiment_name"], seed=cfg["seed"],
-                       overrides=list(overrides))
+                       overrides=list(overrides), config_hash=config_identity(cfg))
     with tracked_run(run_dir, record):
         (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
         rows, record.data_fingerprint = build_rows(cfg)

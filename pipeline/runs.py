@@ -75,6 +75,7 @@ class RunRecord:
     python: str = field(default_factory=platform.python_version)
     packages: dict = field(default_factory=package_versions)
     data_fingerprint: str | None = None
+    config_hash: str | None = None
     overrides: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -125,3 +126,20 @@ def find_runs(root: str | os.PathLike) -> list[Path]:
     if not root.is_dir():
         raise PipelineError(f"no experiments folder at {root}")
     return sorted(p.parent for p in root.rglob(RUN_FILE))
+
+
+def completed_twin(experiments_dir: str | os.PathLike, config_hash: str, exclude: Path | None = None) -> Path | None:
+    """A completed run below `experiments_dir` that computed the same config, if there is one."""
+    root = Path(experiments_dir)
+    if not root.is_dir():
+        return None
+    for run_dir in find_runs(root):
+        if exclude is not None and run_dir.resolve() == Path(exclude).resolve():
+            continue
+        try:
+            record = read_run(run_dir)
+        except PipelineError:
+            continue
+        if record.get("status") == "completed" and record.get("config_hash") == config_hash:
+            return run_dir
+    return None

@@ -92,3 +92,23 @@ def test_sweep_runs_every_combination_and_compare_groups_them(tmp_path):
         assert {"macro_f1_std", "f1_quote_mean", "f1_quote_std", "train_s_mean"} <= set(group)
     table = run_cli("pipeline.compare", str(tmp_path), "--group-by", "seed", "--format", "md").stdout
     assert table.split("|")[1].strip() == "seed" and "±" in table
+
+
+def test_rerunning_a_sweep_skips_completed_runs_and_resumes_the_rest(tmp_path):
+    sweep = ["pipeline", "-m", "experiment=smoke", "model=majority,rules", "eval.n_bootstrap=10",
+             f"paths.experiments_dir={tmp_path}"]
+    assert run_cli(*sweep).returncode == 0
+    first = runs_in(tmp_path / "smoke")
+    assert len(first) == 2
+    killed = first[1] / "run.json"  # as if the sweep had been killed during this job
+    killed.write_text(json.dumps(json.loads(killed.read_text()) | {"status": "running"}))
+    again = run_cli(*sweep)
+    assert again.returncode == 0 and again.stdout.count("skipped: same config") + again.stderr.count("skipped: same config") == 1
+    now = runs_in(tmp_path / "smoke")
+    assert len(now) == 3 and first[0] in now
+    forced = run_cli(*sweep, "force=true")
+    assert forced.returncode == 0 and len(runs_in(tmp_path / "smoke")) == 5
+
+
+def runs_in(folder):
+    return sorted(p for p in folder.iterdir() if p.is_dir())
