@@ -21,6 +21,7 @@ from pipeline.annotations import load_annotations
 from pipeline.config import config_identity
 from pipeline.errors import PipelineError
 from pipeline.labels import LABEL2ID, LABELS
+from pipeline.report import write_report
 from pipeline.runs import RunRecord, fingerprint, tracked_run, write_json
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,9 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
         for name in cfg["eval"].get("external") or []:
             metrics.setdefault("external", {})[name] = evaluate.evaluate_subjectivity(
                 model, name, cfg["data"].get("external_dir"))
-        evaluate.write_evaluation(run_dir, [asdict(r) for r in test_rows], scores, metrics)
+        test_dicts = [asdict(r) for r in test_rows]
+        evaluate.write_evaluation(run_dir, test_dicts, scores, metrics)
+        write_report(run_dir, run_dir.name, model_cfg["name"], metrics, test_dicts, scores)
         log.info("macro-F1 %.3f [%.3f, %.3f]  accuracy %.3f  -> %s", metrics["macro_f1"],
                  *metrics["macro_f1_ci"], metrics["accuracy"], run_dir)
     write_json(run_dir / "run.json", asdict(record))

@@ -10,7 +10,7 @@ from conftest import SEED, run_cli
 from pipeline.sources import find_external_file
 
 RUN_FILES = {"config.yaml", "metrics.json", "predictions.jsonl", "errors.jsonl", "confusion.png",
-             "model.skops", "run.json", "dataset"}
+             "model.skops", "run.json", "dataset", "report.html"}
 
 
 def test_run_folder_is_complete(tiny_run):
@@ -112,3 +112,18 @@ def test_rerunning_a_sweep_skips_completed_runs_and_resumes_the_rest(tmp_path):
 
 def runs_in(folder):
     return sorted(p for p in folder.iterdir() if p.is_dir())
+
+
+def test_report_colours_every_test_sentence_and_renders(tiny_run, tmp_path):
+    import shutil
+    import subprocess
+
+    html = (tiny_run / "report.html").read_text()
+    metrics = json.loads((tiny_run / "metrics.json").read_text())
+    assert html.count("title='gold: ") == metrics["n_test"]
+    assert f"{metrics['macro_f1']:.3f}" in html and "Confusion matrix" in html
+    if shutil.which("chromium") is None:
+        return  # the rendering check needs Debian's chromium (scripts/screenshot_report.sh)
+    png = tmp_path / "report.png"
+    subprocess.run(["bash", "scripts/screenshot_report.sh", str(tiny_run), str(png)], check=True, timeout=120)
+    assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 20_000
