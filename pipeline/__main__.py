@@ -30,7 +30,7 @@ register_resolvers()
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
 def main(cfg: DictConfig) -> float:
-    """Run one experiment into Hydra's output folder; return macro-F1 (the sweep objective)."""
+    """Run one experiment into Hydra's output folder; return `optimized_metric` (a sweep's objective)."""
     hydra_cfg = HydraConfig.get()
     plain = OmegaConf.to_container(cfg, resolve=True)
     run_dir = Path(hydra_cfg.runtime.output_dir)
@@ -38,13 +38,13 @@ def main(cfg: DictConfig) -> float:
     if twin is not None:
         log.info("skipped: same config as completed run %s (force=true reruns it)", twin)
         shutil.rmtree(run_dir, ignore_errors=True)
-        return json.loads((twin / "metrics.json").read_text())["macro_f1"]
+        return json.loads((twin / "metrics.json").read_text())[plain.get("optimized_metric", "macro_f1")]
     try:
         metrics = run_experiment(plain, run_dir, hydra_cfg.overrides.task)
     except PipelineError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
-    return metrics["macro_f1"]
+    return metrics[plain.get("optimized_metric", "macro_f1")]
 
 
 def cli(argv: Sequence[str]) -> None:

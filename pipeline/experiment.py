@@ -58,9 +58,9 @@ def load_opinion_sentences(data_cfg: dict) -> list[sources.LabelledSentence]:
     return sentences
 
 
-def test_documents(rows: Sequence[label.LabelledUnit], fraction: float, seed: int) -> set[str]:
-    """Hold out a seeded share of the gold-annotated documents (at least one) as the test side."""
-    gold_docs = sorted({r.doc_id for r in rows if r.label_source == "gold"})
+def test_documents(rows: Sequence[label.LabelledUnit], fraction: float, seed: int, exclude: set[str] = frozenset()) -> set[str]:
+    """Hold out a seeded share of the gold-annotated documents (at least one), not in `exclude`."""
+    gold_docs = sorted({r.doc_id for r in rows if r.label_source == "gold"} - set(exclude))
     if not gold_docs:
         raise PipelineError("no gold-labelled sentences in the loaded corpora: nothing to evaluate on")
     n_test = max(1, round(fraction * len(gold_docs))) if len(gold_docs) > 1 else 1
@@ -139,8 +139,11 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
         labeler = fit_labeler(rows, held_out, cfg["labeler"], cfg["seed"])
         rows = label.apply_weak_labels(rows, labeler)
         label.to_dataset(rows).save_to_disk(str(run_dir / "dataset"))
-        train_rows = training_rows(rows, held_out, cfg["data"]["train_sources"])
+        dev_docs = (test_documents(rows, cfg["eval"]["dev_fraction"], cfg["eval"]["split_seed"] + 1, held_out)
+                    if cfg["eval"].get("dev_fraction") else set())
+        train_rows = training_rows(rows, held_out | dev_docs, cfg["data"]["train_sources"])
         test_rows = [r for r in rows if r.doc_id in held_out and r.label_source == "gold"]
+        dev_rows = [r for r in rows if r.doc_id in dev_docs and r.label_source == "gold"]
         log.info("train %d sentences, test %d sentences", len(train_rows), len(test_rows))
         model_cfg = cfg["model"]
         model = train.build_model(model_cfg["name"], model_cfg.get("params") or {}, cfg["seed"])
@@ -159,6 +162,10 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
                     "predict_sentences_per_s": round(len(test_rows) / max(predict_seconds, 1e-9), 1),
                     "labeler": {"method": labeler.method, "dev_accuracy": labeler.dev_accuracy},
                     "data": {"train": composition(train_rows), "test": composition(test_rows)}}
+        if dev_rows:  # for tuning: never the test side
+            dev_pred = train.predict_scores(model, [r.text for r in dev_rows], [r.prev_text for r in dev_rows]).argmax(axis=1)
+            metrics["dev_macro_f1"] = evaluate.macro_f1([LABEL2ID[r.label] for r in dev_rows], dev_pred)
+            metrics["n_dev"] = len(dev_rows)
         for name in cfg["eval"].get("external") or []:
             metrics.setdefault("external", {})[name] = evaluate.evaluate_subjectivity(
                 model, name, cfg["data"].get("external_dir"))

@@ -67,7 +67,7 @@ def _tfidf(params: dict) -> FeatureUnion:
 
 def build_model(name: str, params: dict, seed: int) -> BaseEstimator:
     """A fresh, unfitted estimator for the config's model name and parameters."""
-    class_weight = params.get("class_weight")
+    class_weight = None if str(params.get("class_weight")).lower() in ("none", "null") else params.get("class_weight")
     if name == "majority":
         return DummyClassifier(strategy=params.get("strategy", "prior"), random_state=seed)
     if name == "rules":

@@ -5,7 +5,7 @@ import io
 import json
 
 import yaml
-from conftest import SEED, run_cli
+from conftest import REPO, SEED, run_cli
 
 from pipeline.sources import find_external_file
 
@@ -125,5 +125,15 @@ def test_report_colours_every_test_sentence_and_renders(tiny_run, tmp_path):
     if shutil.which("chromium") is None:
         return  # the rendering check needs Debian's chromium (scripts/screenshot_report.sh)
     png = tmp_path / "report.png"
-    subprocess.run(["bash", "scripts/screenshot_report.sh", str(tiny_run), str(png)], check=True, timeout=120)
+    subprocess.run(["bash", str(REPO / "scripts/screenshot_report.sh"), str(tiny_run), str(png)], check=True, timeout=120)
     assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 20_000
+
+
+def test_optuna_search_in_parallel_jobs_maximises_dev_macro_f1(tmp_path):
+    result = run_cli("pipeline", "-m", "hparams_search=tfidf_logreg_optuna", "launcher=joblib", "hydra.sweeper.n_jobs=2",
+                     "hydra.sweeper.n_trials=2", "data=tiny", f"paths.experiments_dir={tmp_path}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    folder = tmp_path / "tune_tfidf_logreg"
+    best = yaml.safe_load((folder / "optimization_results.yaml").read_text())["best_value"]
+    dev = [json.loads(p.read_text())["dev_macro_f1"] for p in folder.glob("*/metrics.json")]
+    assert len(dev) == 2 and best == max(dev)
