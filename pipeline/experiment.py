@@ -10,7 +10,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,8 @@ from pipeline.config import config_identity
 from pipeline.errors import PipelineError
 from pipeline.labels import LABEL2ID, LABELS
 from pipeline.report import write_report
-from pipeline.runs import RunRecord, fingerprint, tracked_run, write_json
+from pipeline.runs import RunRecord, fingerprint, tracked_run
+from pipeline.tracking import log_run
 
 log = logging.getLogger(__name__)
 _LOADERS = {"seed": sources.load_seed, "wikinews": sources.load_wikinews}
@@ -126,53 +127,81 @@ def build_rows(cfg: dict) -> tuple[list[label.LabelledUnit], str]:
     return rows, fingerprint(parts)
 
 
+@dataclass
+class Splits:
+    """Sentences for training, testing (held-out gold articles) and tuning (dev gold articles)."""
+
+    train: list[label.LabelledUnit]
+    test: list[label.LabelledUnit]
+    dev: list[label.LabelledUnit]
+
+
+def prepare(cfg: dict, run_dir: Path, record: RunRecord) -> tuple[Splits, label.Labeler, dict]:
+    """Split, label (gold and weak) and divide the data by article; save the labelled dataset."""
+    rows, record.data_fingerprint = build_rows(cfg)
+    held_out = test_documents(rows, cfg["eval"]["test_fraction"], cfg["eval"]["split_seed"])
+    labeler = fit_labeler(rows, held_out, cfg["labeler"], cfg["seed"])
+    rows = label.apply_weak_labels(rows, labeler)
+    label.to_dataset(rows).save_to_disk(str(run_dir / "dataset"))
+    dev_docs = (test_documents(rows, cfg["eval"]["dev_fraction"], cfg["eval"]["split_seed"] + 1, held_out)
+                if cfg["eval"].get("dev_fraction") else set())
+    splits = Splits(
+        train=training_rows(rows, held_out | dev_docs, cfg["data"]["train_sources"]),
+        test=[r for r in rows if r.doc_id in held_out and r.label_source == "gold"],
+        dev=[r for r in rows if r.doc_id in dev_docs and r.label_source == "gold"],
+    )
+    log.info("train %d sentences, test %d sentences", len(splits.train), len(splits.test))
+    return splits, labeler, {"train": composition(splits.train), "test": composition(splits.test)}
+
+
+def _scores(model, rows: Sequence[label.LabelledUnit]) -> np.ndarray:
+    return train.predict_scores(model, [r.text for r in rows], [r.prev_text for r in rows])
+
+
+def fit_and_measure(cfg: dict, run_dir: Path, splits: Splits) -> tuple[object, np.ndarray, dict]:
+    """Train and save the model, score the test side; return model, test scores and timings."""
+    model_cfg = cfg["model"]
+    model = train.build_model(model_cfg["name"], model_cfg.get("params") or {}, cfg["seed"])
+    began = time.perf_counter()
+    train.fit_model(model, [r.text for r in splits.train], [LABEL2ID[r.label] for r in splits.train],
+                    [r.prev_text for r in splits.train], [r.doc_id for r in splits.train])
+    train_seconds = time.perf_counter() - began
+    train.save_model(model, run_dir)
+    began = time.perf_counter()
+    scores = _scores(model, splits.test)
+    speed = len(splits.test) / max(time.perf_counter() - began, 1e-9)
+    return model, scores, {"train_seconds": round(train_seconds, 2), "predict_sentences_per_s": round(speed, 1)}
+
+
 def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()) -> dict:
-    """Run every stage with `cfg` and write the run folder; return the metrics."""
+    """Run every stage with `cfg` and write the run folder (and the tracker, if any); return the metrics."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     record = RunRecord(run_id=run_dir.name, experiment=cfg["experiment_name"], seed=cfg["seed"],
                        overrides=list(overrides), config_hash=config_identity(cfg))
-    with tracked_run(run_dir, record):
-        (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-        rows, record.data_fingerprint = build_rows(cfg)
-        held_out = test_documents(rows, cfg["eval"]["test_fraction"], cfg["eval"]["split_seed"])
-        labeler = fit_labeler(rows, held_out, cfg["labeler"], cfg["seed"])
-        rows = label.apply_weak_labels(rows, labeler)
-        label.to_dataset(rows).save_to_disk(str(run_dir / "dataset"))
-        dev_docs = (test_documents(rows, cfg["eval"]["dev_fraction"], cfg["eval"]["split_seed"] + 1, held_out)
-                    if cfg["eval"].get("dev_fraction") else set())
-        train_rows = training_rows(rows, held_out | dev_docs, cfg["data"]["train_sources"])
-        test_rows = [r for r in rows if r.doc_id in held_out and r.label_source == "gold"]
-        dev_rows = [r for r in rows if r.doc_id in dev_docs and r.label_source == "gold"]
-        log.info("train %d sentences, test %d sentences", len(train_rows), len(test_rows))
-        model_cfg = cfg["model"]
-        model = train.build_model(model_cfg["name"], model_cfg.get("params") or {}, cfg["seed"])
-        began = time.perf_counter()
-        train.fit_model(model, [r.text for r in train_rows], [LABEL2ID[r.label] for r in train_rows],
-                        [r.prev_text for r in train_rows], [r.doc_id for r in train_rows])
-        train_seconds = time.perf_counter() - began
-        train.save_model(model, run_dir)
-        began = time.perf_counter()
-        scores = train.predict_scores(model, [r.text for r in test_rows], [r.prev_text for r in test_rows])
-        predict_seconds = time.perf_counter() - began
-        gold = [LABEL2ID[r.label] for r in test_rows]
-        metrics = evaluate.compute_metrics(gold, scores.argmax(axis=1), cfg["eval"]["n_bootstrap"],
-                                           cfg["eval"]["confidence"], cfg["seed"])
-        metrics |= {"n_train": len(train_rows), "n_test": len(test_rows), "train_seconds": round(train_seconds, 2),
-                    "predict_sentences_per_s": round(len(test_rows) / max(predict_seconds, 1e-9), 1),
-                    "labeler": {"method": labeler.method, "dev_accuracy": labeler.dev_accuracy},
-                    "data": {"train": composition(train_rows), "test": composition(test_rows)}}
-        if dev_rows:  # for tuning: never the test side
-            dev_pred = train.predict_scores(model, [r.text for r in dev_rows], [r.prev_text for r in dev_rows]).argmax(axis=1)
-            metrics["dev_macro_f1"] = evaluate.macro_f1([LABEL2ID[r.label] for r in dev_rows], dev_pred)
-            metrics["n_dev"] = len(dev_rows)
-        for name in cfg["eval"].get("external") or []:
-            metrics.setdefault("external", {})[name] = evaluate.evaluate_subjectivity(
-                model, name, cfg["data"].get("external_dir"))
-        test_dicts = [asdict(r) for r in test_rows]
-        evaluate.write_evaluation(run_dir, test_dicts, scores, metrics)
-        write_report(run_dir, run_dir.name, model_cfg["name"], metrics, test_dicts, scores)
-        log.info("macro-F1 %.3f [%.3f, %.3f]  accuracy %.3f  -> %s", metrics["macro_f1"],
-                 *metrics["macro_f1_ci"], metrics["accuracy"], run_dir)
-    write_json(run_dir / "run.json", asdict(record))
+    try:
+        with tracked_run(run_dir, record):
+            (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+            splits, labeler, composition_ = prepare(cfg, run_dir, record)
+            model, scores, timings = fit_and_measure(cfg, run_dir, splits)
+            gold = [LABEL2ID[r.label] for r in splits.test]
+            metrics = evaluate.compute_metrics(gold, scores.argmax(axis=1), cfg["eval"]["n_bootstrap"],
+                                               cfg["eval"]["confidence"], cfg["seed"])
+            metrics |= {"n_train": len(splits.train), "n_test": len(splits.test), **timings,
+                        "labeler": {"method": labeler.method, "dev_accuracy": labeler.dev_accuracy},
+                        "data": composition_}
+            if splits.dev:  # for tuning: never the test side
+                metrics["dev_macro_f1"] = evaluate.macro_f1([LABEL2ID[r.label] for r in splits.dev],
+                                                            _scores(model, splits.dev).argmax(axis=1))
+                metrics["n_dev"] = len(splits.dev)
+            for name in cfg["eval"].get("external") or []:
+                metrics.setdefault("external", {})[name] = evaluate.evaluate_subjectivity(
+                    model, name, cfg["data"].get("external_dir"))
+            test_dicts = [asdict(r) for r in splits.test]
+            evaluate.write_evaluation(run_dir, test_dicts, scores, metrics)
+            write_report(run_dir, run_dir.name, cfg["model"]["name"], metrics, test_dicts, scores)
+            log.info("macro-F1 %.3f [%.3f, %.3f]  accuracy %.3f  -> %s", metrics["macro_f1"],
+                     *metrics["macro_f1_ci"], metrics["accuracy"], run_dir)
+    finally:
+        log_run(cfg, run_dir)
     return metrics
