@@ -166,6 +166,23 @@ def apply_weak_labels(rows: Sequence[LabelledUnit], labeler: Labeler) -> list[La
     return out
 
 
+def vote_batch(batch: dict[str, list]) -> dict[str, list]:
+    """`Dataset.map(batched=True)` body: LF votes and the majority-vote weak label of each sentence."""
+    sentences = [i for i, kind in enumerate(batch["kind"]) if kind == "sentence"]
+    votes = apply_lfs([batch["text"][i] for i in sentences], [batch["prev_text"][i] for i in sentences])
+    weak = majority_vote(votes)
+    all_votes: list[list[int] | None] = [None] * len(batch["kind"])
+    labels: list[str | None] = [None] * len(batch["kind"])
+    for j, i in enumerate(sentences):
+        all_votes[i], labels[i] = votes[j].tolist(), LABELS[weak[j]]
+    return {"votes": all_votes, "weak_label": labels}
+
+
+def weak_label_dataset(units, num_proc: int | None = None, batch_size: int = 1000):
+    """Add LF votes and majority-vote weak labels to a dataset of units, batch by batch on Arrow."""
+    return units.map(vote_batch, batched=True, batch_size=batch_size, num_proc=num_proc, desc="label")
+
+
 def to_dataset(rows: Sequence[LabelledUnit]):
     """A Hugging Face `datasets.Dataset` with one column per field and one per LF vote."""
     from datasets import Dataset

