@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 from pipeline.predict import Predictor
 from pipeline.sources import load_wikinews
 from pipeline.split import split_text
@@ -61,8 +63,7 @@ def main() -> int:
         rows = []
         for run_dir in runs:
             metrics = json.loads((run_dir / "metrics.json").read_text())
-            config = (run_dir / "config.yaml").read_text()
-            name = next(line.split(":", 1)[1].strip() for line in config.splitlines() if line.startswith("  name:"))
+            name = yaml.safe_load((run_dir / "config.yaml").read_text())["model"]["name"]
             rows.append((name, metrics.get("train_seconds"), throughput(run_dir, texts), metrics["macro_f1"]))
     base_train, base_speed = rows[0][1] or 1e-9, rows[0][2]
     print(f"{'model':<14} {'train s':>9} {'x first':>8} {'sent/s':>9} {'x first':>8} {'macro-F1':>9}")

@@ -57,17 +57,28 @@ def tokenize(tokenizer, texts: Sequence[str], prevs: Sequence[str] | None, max_l
                        load_from_cache_file=False, keep_in_memory=True)
 
 
-def _batches(dataset, tokenizer, batch_size: int, order: np.ndarray):
-    """Padded tensor batches in `order`."""
-    for start in range(0, len(order), batch_size):
-        rows = dataset[order[start : start + batch_size].tolist()]
-        features = [{k: rows[k][i] for k in rows} for i in range(len(rows["input_ids"]))]
-        yield tokenizer.pad(features, return_tensors="pt")
+class Features:
+    """Tokenised sentences held as Python lists (read once from Arrow) and padded per batch."""
 
+    def __init__(self, dataset, tokenizer):
+        self.columns = {name: dataset[name] for name in dataset.column_names}
+        self.tokenizer = tokenizer
+        self.lengths = np.array([len(ids) for ids in self.columns["input_ids"]])
 
-def _length_order(dataset) -> np.ndarray:
-    """Indices sorted by length, so batches pad little (inference only)."""
-    return np.argsort([len(ids) for ids in dataset["input_ids"]], kind="stable")
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def batch(self, indices: np.ndarray) -> dict:
+        """Padded tensors for the rows `indices`."""
+        rows = [{name: values[i] for name, values in self.columns.items()} for i in indices]
+        return self.tokenizer.pad(rows, return_tensors="pt")
+
+    def by_length(self, indices: np.ndarray, batch_size: int):
+        """Batches of `indices` sorted by length, so little padding is computed (inference)."""
+        ordered = indices[np.argsort(self.lengths[indices], kind="stable")]
+        for start in range(0, len(ordered), batch_size):
+            chunk = ordered[start : start + batch_size]
+            yield chunk, self.batch(chunk)
 
 
 class TransformerClassifier:
@@ -99,8 +110,9 @@ class TransformerClassifier:
         except OSError as err:
             raise PipelineError(f"cannot load model {source!r}: {str(err).splitlines()[0]}") from None
 
-    def _dataset(self, texts: Sequence[str], prevs: Sequence[str] | None):
-        return tokenize(self.tokenizer, texts, prevs if self.use_context else None, self.max_length)
+    def _features(self, texts: Sequence[str], prevs: Sequence[str] | None) -> Features:
+        dataset = tokenize(self.tokenizer, texts, prevs if self.use_context else None, self.max_length)
+        return Features(dataset, self.tokenizer)
 
 
 class EmbeddingClassifier(TransformerClassifier):
@@ -127,17 +139,14 @@ class EmbeddingClassifier(TransformerClassifier):
         torch = self._setup_torch()
         if self.encoder is None:
             self._load_encoder()
-        dataset = self._dataset(texts, prevs)
-        order = _length_order(dataset)
+        features = self._features(texts, prevs)
         out = np.zeros((len(texts), self.encoder.config.hidden_size), dtype=np.float32)
         with torch.inference_mode():
-            for start, batch in zip(range(0, len(order), self.batch_size),
-                                    _batches(dataset, self.tokenizer, self.batch_size, order)):
-                hidden = self.encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+            for chunk, batch in features.by_length(np.arange(len(features)), self.batch_size):
+                hidden = self.encoder(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, dim=-1)
-                out[order[start : start + self.batch_size]] = pooled.numpy()
+                out[chunk] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
         return out
 
     def fit(self, texts, y, prevs=None, groups=None) -> EmbeddingClassifier:
@@ -179,6 +188,7 @@ class FineTunedClassifier(TransformerClassifier):
 
     kind = "finetune"
     FOLDER = "hf_model"
+    INFERENCE_BATCH = 64
 
     def __init__(self, epochs: int = 4, learning_rate: float = 5e-5, weight_decay: float = 0.01,
                  warmup_ratio: float = 0.1, class_weight: str | None = "balanced", dev_fraction: float = 0.1,
@@ -218,7 +228,7 @@ class FineTunedClassifier(TransformerClassifier):
         self._new_model()
         y = np.asarray(y)
         train_idx, dev_idx = self._dev_split(len(y), groups)
-        data = self._dataset(texts, prevs)
+        data = self._features(texts, prevs)
         weights = np.ones(len(LABELS), dtype=np.float32)
         present = np.unique(y[train_idx])
         if self.class_weight == "balanced":
@@ -239,8 +249,7 @@ class FineTunedClassifier(TransformerClassifier):
             perm = rng.permutation(train_idx)
             for start in range(0, len(perm), self.batch_size):
                 idx = perm[start : start + self.batch_size]
-                batch = next(_batches(data, self.tokenizer, len(idx), idx))
-                logits = self.model(**batch).logits
+                logits = self.model(**data.batch(idx)).logits
                 loss = loss_fn(logits, torch.tensor(y[idx]))
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -271,22 +280,18 @@ class FineTunedClassifier(TransformerClassifier):
         self.model.eval()
         return self
 
-    def _scores(self, data, indices: np.ndarray) -> np.ndarray:
+    def _scores(self, data: Features, indices: np.ndarray) -> np.ndarray:
         torch = _torch()
         self.model.eval()
-        order = indices[_length_order(data.select(indices.tolist()))] if len(indices) else indices
         out = np.zeros((len(data), len(LABELS)), dtype=np.float32)
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start : start + self.batch_size]
-                batch = next(_batches(data, self.tokenizer, len(idx), idx))
-                out[idx] = torch.softmax(self.model(**batch).logits, dim=-1).numpy()
+            for chunk, batch in data.by_length(indices, self.INFERENCE_BATCH):
+                out[chunk] = torch.softmax(self.model(**batch).logits, dim=-1).numpy()
         return out[indices]
 
     def predict_proba(self, texts, prevs=None) -> np.ndarray:
         self._setup_torch()
-        data = self._dataset(texts, prevs)
-        return self._scores(data, np.arange(len(texts)))
+        return self._scores(self._features(texts, prevs), np.arange(len(texts)))
 
     def save(self, directory: Path) -> None:
         from pipeline.files import write_json
