@@ -8,6 +8,7 @@ decimals and quotations handled. Offsets are exact: ``unit.text == text[unit.sta
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -171,19 +172,45 @@ def _spans_from_sentences(text: str, sentences: list[str]) -> list[Unit]:
     return units
 
 
-def split_pysbd(text: str) -> list[Unit]:
-    """pysbd's rule-based segmenter, line by line, aligned to exact offsets."""
+def line_by_line(segment: Callable[[str], list[str]]) -> Callable[[str], list[Unit]]:
+    """Make a splitter from a function that cuts one line into sentence strings: it is applied to
+    every line, and its sentences are aligned back onto the article as exact spans."""
+
+    def split(text: str) -> list[Unit]:
+        units = []
+        for block in _BLOCK.finditer(text):
+            units += [Unit(u.text, u.start + block.start(), u.end + block.start())
+                      for u in _spans_from_sentences(block.group(), segment(block.group()))]
+        return units
+
+    return split
+
+
+@functools.cache
+def _pysbd_segmenter():
     import pysbd
 
-    seg = pysbd.Segmenter(language="en", clean=False, char_span=False)
-    units = []
-    for block in _BLOCK.finditer(text):
-        sents = seg.segment(block.group())
-        units += [
-            Unit(u.text, u.start + block.start(), u.end + block.start())
-            for u in _spans_from_sentences(block.group(), sents)
-        ]
-    return units
+    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+
+
+def _pysbd(line: str) -> list[str]:
+    return _pysbd_segmenter().segment(line)
+
+
+def _syntok(line: str) -> list[str]:
+    from syntok import segmenter
+
+    return ["".join(t.spacing + t.value for t in sentence) for paragraph in segmenter.analyze(line)
+            for sentence in paragraph]
+
+
+def _blingfire(line: str) -> list[str]:
+    import blingfire
+
+    return blingfire.text_to_sentences(line).split("\n")
+
+
+split_pysbd = line_by_line(_pysbd)
 
 
 def split_corpus(articles: Sequence[Article], splitter: Callable[[str], list[Unit]]) -> dict[str, list[Unit]]:
@@ -214,7 +241,12 @@ def split_dataset(articles, splitter: str = "news", num_proc: int | None = None,
                         fn_kwargs={"splitter": splitter}, remove_columns=articles.column_names, desc="split")
 
 
-SPLITTERS: dict[str, Callable[[str], list[Unit]]] = {"news": split_text, "pysbd": split_pysbd}
+SPLITTERS: dict[str, Callable[[str], list[Unit]]] = {
+    "news": split_text,
+    "pysbd": split_pysbd,
+    "syntok": line_by_line(_syntok),
+    "blingfire": line_by_line(_blingfire),
+}
 
 
 def get_splitter(name: str) -> Callable[[str], list[Unit]]:
