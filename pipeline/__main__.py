@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,12 +48,18 @@ def main(cfg: DictConfig) -> float:
     return metrics[plain.get("optimized_metric", "macro_f1")]
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a scheduler or `kill` stopping the job) ends the run like Ctrl-C: marked interrupted."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def cli(argv: Sequence[str]) -> None:
     """Check config-group choices first, so a typo gets one line listing the valid ones."""
     problem = unknown_choice(argv, CONFIG_DIR)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         sys.exit(2)
+    signal.signal(signal.SIGTERM, _interrupt)
     main()
 
 

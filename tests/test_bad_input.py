@@ -73,3 +73,25 @@ def test_compare_shows_failed_runs_and_rejects_bad_keys(tmp_path):
     assert [r["status"] for r in rows] == ["failed"] and rows[0]["macro_f1"] is None
     assert_one_line_error(run_cli("pipeline.compare", str(tmp_path), "--sort", "nope"), "unknown sort key 'nope'")
     assert_one_line_error(run_cli("pipeline.compare", str(tmp_path / "none")), "no experiments folder")
+
+
+def test_a_killed_run_is_marked_interrupted(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "experiment=smoke", f"paths.experiments_dir={tmp_path}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run_json = None
+    for _ in range(600):  # wait until the run has started, then stop it as a scheduler would
+        found = list(tmp_path.glob("smoke/*/run.json"))
+        if found:
+            run_json = found[0]
+            break
+        time.sleep(0.05)
+    assert run_json is not None
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
+    run = json.loads(run_json.read_text())
+    assert run["status"] == "interrupted" and not (run_json.parent / "metrics.json").exists()
