@@ -185,14 +185,14 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
     try:
         with tracked_run(run_dir, record):
             (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-            splits, labeler, composition_ = prepare(cfg, run_dir, record)
+            splits, labeler, data_summary = prepare(cfg, run_dir, record)
             model, scores, timings = fit_and_measure(cfg, run_dir, splits)
             gold = [LABEL2ID[r.label] for r in splits.test]
             metrics = evaluate.compute_metrics(gold, scores.argmax(axis=1), cfg["eval"]["n_bootstrap"],
                                                cfg["eval"]["confidence"], cfg["seed"])
             metrics |= {"n_train": len(splits.train), "n_test": len(splits.test), **timings,
                         "labeler": {"method": labeler.method, "dev_accuracy": labeler.dev_accuracy},
-                        "data": composition_}
+                        "data": data_summary}
             if splits.dev:  # for tuning: never the test side
                 metrics["dev_macro_f1"] = evaluate.macro_f1([LABEL2ID[r.label] for r in splits.dev],
                                                             _scores(model, splits.dev).argmax(axis=1))
