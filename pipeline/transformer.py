@@ -192,11 +192,11 @@ class FineTunedClassifier(TransformerClassifier):
 
     def __init__(self, epochs: int = 4, learning_rate: float = 5e-5, weight_decay: float = 0.01,
                  warmup_ratio: float = 0.1, class_weight: str | None = "balanced", dev_fraction: float = 0.1,
-                 patience: int = 2, max_steps: int | None = None, **kwargs):
+                 patience: int = 2, max_steps: int | None = None, num_layers: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.epochs, self.learning_rate, self.weight_decay = epochs, learning_rate, weight_decay
         self.warmup_ratio, self.class_weight, self.dev_fraction = warmup_ratio, class_weight, dev_fraction
-        self.patience, self.max_steps = patience, max_steps
+        self.patience, self.max_steps, self.num_layers = patience, max_steps, num_layers
         self.model = None
         self.history: list[dict] = []
 
@@ -208,6 +208,10 @@ class FineTunedClassifier(TransformerClassifier):
         self.model = AutoModelForSequenceClassification.from_pretrained(
             source, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=dict(LABEL2ID),
             problem_type="single_label_classification")
+        if self.num_layers:  # keep the first layers only: less compute per sentence
+            encoder = self.model.base_model.encoder
+            encoder.layer = encoder.layer[: self.num_layers]
+            self.model.config.num_hidden_layers = self.num_layers
 
     def _dev_split(self, n: int, groups: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray]:
         from sklearn.model_selection import GroupShuffleSplit

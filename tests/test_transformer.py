@@ -79,3 +79,14 @@ def test_embedding_run_end_to_end_with_an_explicit_local_checkpoint(tmp_path):
     (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "The senator said no.", "prev": "It rained."}\n')
     out = run_cli("pipeline.predict", f"run_dir={run_dir}", f"input={tmp_path / 'in.jsonl'}")
     assert out.returncode == 0 and json.loads(out.stdout)["label"] in LABELS
+
+
+def test_fine_tuning_a_truncated_encoder_saves_and_reloads_it(tmp_path):
+    params = {"batch_size": 4, "max_steps": 2, "epochs": 1, "num_layers": 2, "max_length": 32}
+    model = fit_model(build_model("finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+    assert len(model.model.base_model.encoder.layer) == 2
+    scores = predict_scores(model, TEXTS)
+    save_model(model, tmp_path)
+    again = load_model(tmp_path)
+    assert again.model.config.num_hidden_layers == 2 and len(again.model.base_model.encoder.layer) == 2
+    assert np.allclose(predict_scores(again, TEXTS), scores, atol=1e-5)
