@@ -74,3 +74,29 @@ def write_json(path: str | os.PathLike, data: object) -> None:
 def write_jsonl(path: str | os.PathLike, records: list[dict]) -> None:
     """Write records as JSON Lines atomically."""
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+
+
+# Types a saved model may hold: scikit-learn, NumPy and SciPy (vetted by skops), plus our own.
+TRUSTED_MODULES = ("sklearn", "numpy", "scipy")
+TRUSTED_TYPES = ("pipeline.train.RulesClassifier",)
+
+
+def save_skops(path: str | os.PathLike, obj: object) -> None:
+    """Save a scikit-learn object with skops, atomically."""
+    import skops.io as sio
+
+    atomic_write_bytes(path, sio.dumps(obj))
+
+
+def load_skops(path: str | os.PathLike) -> object:
+    """Load a skops file only if every type in it is trusted; never unpickles anything."""
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.is_file():
+        raise PipelineError(f"no model file at {path}")
+    found = sio.get_untrusted_types(file=path)
+    untrusted = [t for t in found if t not in TRUSTED_TYPES and t.split(".")[0] not in TRUSTED_MODULES]
+    if untrusted:
+        raise PipelineError(f"{path} holds types that are not trusted: {', '.join(untrusted)}")
+    return sio.load(path, trusted=found)

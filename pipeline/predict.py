@@ -53,13 +53,12 @@ class Predictor:
     def label_article(self, text: str) -> list[dict]:
         """Split an article and label its sentences; non-sentence units get label None."""
         units = self.splitter(text)
-        prev_of = {id(u): units[i - 1].text if i else "" for i, u in enumerate(units)}
-        sentences = [u for u in units if u.kind == "sentence"]
-        labelled = dict(zip((id(u) for u in sentences),
-                            self.label_texts([u.text for u in sentences], [prev_of[id(u)] for u in sentences])))
+        sentences = [i for i, u in enumerate(units) if u.kind == "sentence"]
+        labelled = dict(zip(sentences, self.label_texts([units[i].text for i in sentences],
+                                                        [units[i - 1].text if i else "" for i in sentences])))
         records = []
         for i, unit in enumerate(units):
-            label, scores = labelled.get(id(unit), (None, None))
+            label, scores = labelled.get(i, (None, None))
             records.append({"id": i, **unit.to_dict(), "label": label, "scores": scores})
         return records
 

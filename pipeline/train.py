@@ -19,6 +19,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from pipeline.errors import PipelineError
+from pipeline.files import load_skops, save_skops
 from pipeline.labels import LABELS
 from pipeline.lfs import apply_lfs, majority_vote
 from pipeline.transformer import KINDS as TRANSFORMER_KINDS
@@ -125,34 +126,16 @@ def predict_scores(model, texts: Sequence[str], prevs: Sequence[str] | None = No
 def save_model(model, run_dir: str | Path) -> None:
     """Save into the run folder: scikit-learn models with skops (via a temporary file, so no
     half-written model), transformer models as safetensors folders."""
-    import skops.io as sio
-
-    from pipeline.files import atomic_write_bytes
-
     if isinstance(model, TransformerClassifier):
         model.save(Path(run_dir))
     else:
-        atomic_write_bytes(Path(run_dir) / MODEL_FILE, sio.dumps(model))
+        save_skops(Path(run_dir) / MODEL_FILE, model)
 
 
-TRUSTED_TYPES = ("pipeline.train.RulesClassifier",)
-
-
-def load_model(run_dir: str | Path) -> BaseEstimator:
-    """Load a saved model, trusting only scikit-learn/numpy types that skops vets plus our own."""
-    import skops.io as sio
-
+def load_model(run_dir: str | Path):
+    """Load a saved model: skops with trusted types only, or a transformer folder (safetensors)."""
     if (Path(run_dir) / MANIFEST).is_file():
         return load_transformer(Path(run_dir))
-    path = Path(run_dir) / MODEL_FILE
-    if not path.is_file():
+    if not (Path(run_dir) / MODEL_FILE).is_file():
         raise PipelineError(f"no model in {run_dir} (expected {MODEL_FILE})")
-    untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES and not _sklearn_type(t)]
-    if untrusted:
-        raise PipelineError(f"{path} holds types that are not trusted: {', '.join(untrusted)}")
-    return sio.load(path, trusted=sio.get_untrusted_types(file=path))
-
-
-def _sklearn_type(name: str) -> bool:
-    """Types from scikit-learn, numpy and scipy that our models are built from."""
-    return name.split(".")[0] in {"sklearn", "numpy", "scipy"}
+    return load_skops(Path(run_dir) / MODEL_FILE)

@@ -161,23 +161,20 @@ class EmbeddingClassifier(TransformerClassifier):
         return self.head.predict_proba(self.embed(texts, prevs))
 
     def save(self, directory: Path) -> None:
-        import skops.io as sio
+        from pipeline.files import save_skops, write_json
 
-        from pipeline.files import atomic_write_bytes, write_json
-
-        atomic_write_bytes(directory / "head.skops", sio.dumps(self.head))
+        save_skops(directory / "head.skops", self.head)
         write_json(directory / MANIFEST, {"kind": self.kind, "checkpoint": self.checkpoint,
                                           "use_context": self.use_context, "max_length": self.max_length,
                                           "batch_size": self.batch_size})
 
     @classmethod
     def load(cls, directory: Path, manifest: dict) -> EmbeddingClassifier:
-        import skops.io as sio
+        from pipeline.files import load_skops
 
         model = cls(checkpoint=manifest["checkpoint"], use_context=manifest["use_context"],
                     max_length=manifest["max_length"], batch_size=manifest["batch_size"])
-        path = directory / "head.skops"
-        model.head = sio.load(path, trusted=[t for t in sio.get_untrusted_types(file=path) if t.startswith(("sklearn.", "numpy."))])
+        model.head = load_skops(directory / "head.skops")
         model.classes_ = model.head.classes_
         return model
 
