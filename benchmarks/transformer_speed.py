@@ -2,12 +2,15 @@
 
     python benchmarks/transformer_speed.py                 # trains each model, then measures
     python benchmarks/transformer_speed.py RUN_DIR ...     # measures finished runs only
-    options: --models tfidf_logreg,minilm_embed_logreg,minilm_finetune  --sentences 2000
+    options: --models tfidf_logreg,minilm_embed_logreg,minilm_finetune,minilm_finetune_fast  --sentences 2000
 
 Training time comes from each run's metrics.json (`train_seconds`, the model fit alone). Inference
 throughput labels the first N sentences of the Wikinews 2019 sample through `pipeline.predict`'s
-Predictor (tokenisation included), after one warm-up batch. Ratios are to the TF-IDF model measured
-in the same invocation. Goals: fine-tuning within 15 minutes, inference at least 250 sentences/s.
+Predictor (tokenisation included), after one warm-up batch. Ratios are to the first model measured
+in the same invocation. A fine-tuned run is measured served both ways, float32 and dynamic int8,
+with each one's macro-F1 recomputed on the run's own test sentences (predictions.jsonl), so the
+accuracy cost of int8 is read off the same invocation. Goals: fine-tuning within 15 minutes,
+inference at least 250 sentences/s, int8 only if macro-F1 drops by at most 0.5 points.
 """
 
 from __future__ import annotations
@@ -21,10 +24,15 @@ import time
 from pathlib import Path
 
 import yaml
+from sklearn.metrics import f1_score
 
+from pipeline.config import model_label
+from pipeline.files import iter_jsonl
+from pipeline.labels import LABEL2ID
 from pipeline.predict import Predictor
 from pipeline.sources import load_wikinews
 from pipeline.split import split_text
+from pipeline.transformer import FineTunedClassifier
 
 
 def sentences(n: int) -> list[str]:
@@ -43,32 +51,49 @@ def train(model: str, root: Path) -> Path:
     return run_dir
 
 
-def throughput(run_dir: Path, texts: list[str]) -> float:
-    predictor = Predictor(run_dir)
+def throughput(predictor: Predictor, texts: list[str]) -> float:
     predictor.label_texts(texts[:64])  # warm-up: lazy imports, first allocation
     began = time.perf_counter()
     predictor.label_texts(texts)
     return len(texts) / (time.perf_counter() - began)
 
 
+def test_macro_f1(predictor: Predictor, run_dir: Path) -> float:
+    """Macro-F1 of the predictor on the run's test sentences (context-free models only)."""
+    rows = [r for _, r in iter_jsonl(run_dir / "predictions.jsonl")]
+    predicted = [LABEL2ID[label] for label, _ in predictor.label_texts([r["text"] for r in rows])]
+    return f1_score([LABEL2ID[r["gold"]] for r in rows], predicted, average="macro")
+
+
+def measure(run_dir: Path, texts: list[str]) -> list[tuple]:
+    """(name, train s, sentences/s, macro-F1) for a run; fine-tuned runs once per precision."""
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    name = model_label(yaml.safe_load((run_dir / "config.yaml").read_text())["model"])
+    predictor = Predictor(run_dir)
+    if not isinstance(predictor.model, FineTunedClassifier) or predictor.model.use_context:
+        return [(name, metrics.get("train_seconds"), throughput(predictor, texts), metrics["macro_f1"])]
+    rows = []
+    for precision in FineTunedClassifier.QUANTIZE:
+        predictor.model.quantize, predictor.model._served = precision, None
+        rows.append((f"{name} {precision or 'float32'}", metrics.get("train_seconds"), throughput(predictor, texts),
+                     test_macro_f1(predictor, run_dir)))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("runs", nargs="*", type=Path, help="finished run folders (default: train each model)")
-    parser.add_argument("--models", default="tfidf_logreg,minilm_embed_logreg,minilm_finetune")
+    parser.add_argument("--models", default="tfidf_logreg,minilm_embed_logreg,minilm_finetune,minilm_finetune_fast")
     parser.add_argument("--sentences", type=int, default=2000)
     args = parser.parse_args()
     texts = sentences(args.sentences)
     with tempfile.TemporaryDirectory() as tmp:
         runs = args.runs or [train(m, Path(tmp)) for m in args.models.split(",")]
-        rows = []
-        for run_dir in runs:
-            metrics = json.loads((run_dir / "metrics.json").read_text())
-            name = yaml.safe_load((run_dir / "config.yaml").read_text())["model"]["name"]
-            rows.append((name, metrics.get("train_seconds"), throughput(run_dir, texts), metrics["macro_f1"]))
+        rows = [row for run_dir in runs for row in measure(run_dir, texts)]
     base_train, base_speed = rows[0][1] or 1e-9, rows[0][2]
-    print(f"{'model':<14} {'train s':>9} {'x first':>8} {'sent/s':>9} {'x first':>8} {'macro-F1':>9}")
+    print(f"{'model':<24} {'train s':>9} {'x first':>8} {'sent/s':>9} {'x first':>8} {'macro-F1':>9}")
     for name, train_s, speed, f1 in rows:
-        print(f"{name:<14} {train_s:>9.1f} {train_s / base_train:>8.1f} {speed:>9.0f} {speed / base_speed:>8.3f} {f1:>9.3f}")
+        print(f"{name:<24} {train_s:>9.1f} {train_s / base_train:>8.1f} {speed:>9.0f} {speed / base_speed:>8.3f} {f1:>9.3f}")
     return 0
 
 

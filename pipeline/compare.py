@@ -20,7 +20,7 @@ import numpy as np
 import yaml
 from tabulate import tabulate
 
-from pipeline.config import VOLATILE_PREFIXES, flatten
+from pipeline.config import VOLATILE_PREFIXES, flatten, model_label
 from pipeline.errors import PipelineError, exit_code
 from pipeline.evaluate import mcnemar, paired_bootstrap
 from pipeline.files import iter_jsonl
@@ -65,7 +65,7 @@ def summarise(runs: Sequence[dict]) -> list[dict]:
         row = {
             "run_id": rec.get("run_id", r["dir"].name),
             "experiment": rec.get("experiment"),
-            "model": r["config"].get("model.name"),
+            "model": model_label({"label": r["config"].get("model.label"), "name": r["config"].get("model.name")}),
             "overrides": " ".join(f"{k}={r['config'][k]}" for k in changed if k in r["config"] and k != "model.name"),
             "macro_f1": m.get("macro_f1"),
             "macro_f1_lo": ci[0],

@@ -22,6 +22,11 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver("run_id", lambda: secrets.token_hex(3), use_cache=True)
 
 
+def model_label(model: dict) -> str:
+    """How results name a model config: its `label` if it sets one, else its `name`."""
+    return model.get("label") or model["name"]
+
+
 def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
     """Nested dicts as dotted keys: {"model": {"name": "x"}} -> {"model.name": "x"}."""
     flat: dict[str, object] = {}

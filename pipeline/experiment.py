@@ -18,7 +18,7 @@ import yaml
 
 from pipeline import evaluate, label, sources, split, train
 from pipeline.annotations import load_annotations
-from pipeline.config import config_identity
+from pipeline.config import config_identity, model_label
 from pipeline.errors import PipelineError
 from pipeline.labels import LABEL2ID, LABELS
 from pipeline.report import write_report
@@ -202,7 +202,7 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
                     model, name, cfg["data"].get("external_dir"))
             test_dicts = [asdict(r) for r in splits.test]
             evaluate.write_evaluation(run_dir, test_dicts, scores, metrics)
-            write_report(run_dir, run_dir.name, cfg["model"]["name"], metrics, test_dicts, scores)
+            write_report(run_dir, run_dir.name, model_label(cfg["model"]), metrics, test_dicts, scores)
             log.info("macro-F1 %.3f [%.3f, %.3f]  accuracy %.3f  -> %s", metrics["macro_f1"],
                      *metrics["macro_f1_ci"], metrics["accuracy"], run_dir)
     finally:

@@ -8,9 +8,11 @@ read the previous sentence as context (sentence-pair input). Saved models are sa
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,6 +40,19 @@ def _torch():
     return torch
 
 
+def quantize_int8(model):
+    """A copy of `model` whose encoder linear layers run in dynamic int8 (per-channel weights); the
+    embeddings, pooler and classification head stay float32."""
+    torch = _torch()
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    layers = {name: per_channel_dynamic_qconfig for name, module in model.named_modules()
+              if isinstance(module, torch.nn.Linear) and ".encoder." in f".{name}"}
+    with warnings.catch_warnings():  # torch.ao's notice that the API moves to torchao
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(copy.deepcopy(model), layers)
+
+
 def tokenize(tokenizer, texts: Sequence[str], prevs: Sequence[str] | None, max_length: int):
     """A `datasets.Dataset` of token ids (no padding: batches are padded as they are formed)."""
     from datasets import Dataset
@@ -60,18 +75,25 @@ def tokenize(tokenizer, texts: Sequence[str], prevs: Sequence[str] | None, max_l
 class Features:
     """Tokenised sentences held as Python lists (read once from Arrow) and padded per batch."""
 
-    def __init__(self, dataset, tokenizer):
+    def __init__(self, dataset, pad_token_id: int):
         self.columns = {name: dataset[name] for name in dataset.column_names}
-        self.tokenizer = tokenizer
+        self.pad_values = {name: pad_token_id if name == "input_ids" else 0 for name in self.columns}
         self.lengths = np.array([len(ids) for ids in self.columns["input_ids"]])
 
     def __len__(self) -> int:
         return len(self.lengths)
 
     def batch(self, indices: np.ndarray) -> dict:
-        """Padded tensors for the rows `indices`."""
-        rows = [{name: values[i] for name, values in self.columns.items()} for i in indices]
-        return self.tokenizer.pad(rows, return_tensors="pt")
+        """Right-padded int64 tensors for the rows `indices` (numpy fills: no per-row tokenizer call)."""
+        torch = _torch()
+        lengths = self.lengths[indices]
+        batch = {}
+        for name, values in self.columns.items():
+            array = np.full((len(indices), lengths.max()), self.pad_values[name], dtype=np.int64)
+            for row, (i, n) in enumerate(zip(indices, lengths)):
+                array[row, :n] = values[i]
+            batch[name] = torch.from_numpy(array)
+        return batch
 
     def by_length(self, indices: np.ndarray, batch_size: int):
         """Batches of `indices` sorted by length, so little padding is computed (inference)."""
@@ -112,7 +134,7 @@ class TransformerClassifier:
 
     def _features(self, texts: Sequence[str], prevs: Sequence[str] | None) -> Features:
         dataset = tokenize(self.tokenizer, texts, prevs if self.use_context else None, self.max_length)
-        return Features(dataset, self.tokenizer)
+        return Features(dataset, self.tokenizer.pad_token_id)
 
 
 class EmbeddingClassifier(TransformerClassifier):
@@ -185,16 +207,22 @@ class FineTunedClassifier(TransformerClassifier):
 
     kind = "finetune"
     FOLDER = "hf_model"
+    QUANTIZE = {None: lambda model: model, "int8": quantize_int8}
     INFERENCE_BATCH = 64
 
     def __init__(self, epochs: int = 4, learning_rate: float = 5e-5, weight_decay: float = 0.01,
                  warmup_ratio: float = 0.1, class_weight: str | None = "balanced", dev_fraction: float = 0.1,
-                 patience: int = 2, max_steps: int | None = None, num_layers: int | None = None, **kwargs):
+                 patience: int = 2, max_steps: int | None = None, num_layers: int | None = None,
+                 quantize: str | None = None, **kwargs):
         super().__init__(**kwargs)
+        if quantize not in self.QUANTIZE:
+            raise PipelineError(f"model.params.quantize must be one of {sorted(map(str, self.QUANTIZE))}, not {quantize!r}")
+        self.quantize = quantize
         self.epochs, self.learning_rate, self.weight_decay = epochs, learning_rate, weight_decay
         self.warmup_ratio, self.class_weight, self.dev_fraction = warmup_ratio, class_weight, dev_fraction
         self.patience, self.max_steps, self.num_layers = patience, max_steps, num_layers
         self.model = None
+        self._served = None
         self.history: list[dict] = []
 
     def _new_model(self):
@@ -264,7 +292,7 @@ class FineTunedClassifier(TransformerClassifier):
                     break
             dev_f1 = None
             if len(dev_idx):
-                predicted = self._scores(data, dev_idx).argmax(axis=1)
+                predicted = self._scores(self.model, data, dev_idx).argmax(axis=1)
                 dev_f1 = float(f1_score(y[dev_idx], predicted, average="macro", zero_division=0))
             self.history.append({"epoch": epoch + 1, "step": step, "loss": float(loss.item()), "dev_macro_f1": dev_f1,
                                  "seconds": round(time.perf_counter() - began, 1)})
@@ -279,20 +307,28 @@ class FineTunedClassifier(TransformerClassifier):
         if best_state is not None:
             self.model.load_state_dict(best_state)
         self.model.eval()
+        self._served = None
         return self
 
-    def _scores(self, data: Features, indices: np.ndarray) -> np.ndarray:
+    @property
+    def served(self):
+        """The model that predicts: the float32 weights, or their int8 copy (`quantize: int8`)."""
+        if self._served is None:
+            self._served = self.QUANTIZE[self.quantize](self.model.eval())
+        return self._served
+
+    def _scores(self, model, data: Features, indices: np.ndarray) -> np.ndarray:
         torch = _torch()
-        self.model.eval()
+        model.eval()
         out = np.zeros((len(data), len(LABELS)), dtype=np.float32)
         with torch.inference_mode():
             for chunk, batch in data.by_length(indices, self.INFERENCE_BATCH):
-                out[chunk] = torch.softmax(self.model(**batch).logits, dim=-1).numpy()
+                out[chunk] = torch.softmax(model(**batch).logits, dim=-1).numpy()
         return out[indices]
 
     def predict_proba(self, texts, prevs=None) -> np.ndarray:
         self._setup_torch()
-        return self._scores(self._features(texts, prevs), np.arange(len(texts)))
+        return self._scores(self.served, self._features(texts, prevs), np.arange(len(texts)))
 
     def save(self, directory: Path) -> None:
         from pipeline.files import write_json
@@ -302,7 +338,7 @@ class FineTunedClassifier(TransformerClassifier):
         self.tokenizer.save_pretrained(folder)
         write_json(directory / MANIFEST, {"kind": self.kind, "checkpoint": self.checkpoint, "use_context": self.use_context,
                                           "max_length": self.max_length, "batch_size": self.batch_size,
-                                          "history": self.history})
+                                          "quantize": self.quantize, "history": self.history})
 
     @classmethod
     def load(cls, directory: Path, manifest: dict) -> FineTunedClassifier:
@@ -310,7 +346,7 @@ class FineTunedClassifier(TransformerClassifier):
 
         folder = directory / cls.FOLDER
         model = cls(checkpoint=str(folder), use_context=manifest["use_context"], max_length=manifest["max_length"],
-                    batch_size=manifest["batch_size"])
+                    batch_size=manifest["batch_size"], quantize=manifest.get("quantize"))
         model._load_tokenizer(str(folder))
         model.model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True).eval()
         model.history = manifest.get("history", [])

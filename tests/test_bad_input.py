@@ -53,7 +53,7 @@ def test_predict_usage():
 
 def test_unknown_model_name(tmp_path):
     result = run_cli("pipeline", "model=bert", f"paths.experiments_dir={tmp_path}")
-    assert_one_line_error(result, "unknown model 'bert'; choose one of: majority, minilm_embed_logreg, minilm_finetune, rules")
+    assert_one_line_error(result, "unknown model 'bert'; choose one of: majority, minilm_embed_logreg, minilm_finetune, minilm_finetune_fast, rules")
     assert not any(tmp_path.iterdir())
 
 

@@ -90,3 +90,23 @@ def test_fine_tuning_a_truncated_encoder_saves_and_reloads_it(tmp_path):
     again = load_model(tmp_path)
     assert again.model.config.num_hidden_layers == 2 and len(again.model.base_model.encoder.layer) == 2
     assert np.allclose(predict_scores(again, TEXTS), scores, atol=1e-5)
+
+
+def test_int8_serving_keeps_float_weights_and_labels(tmp_path):
+    params = {"batch_size": 4, "max_steps": 3, "epochs": 1, "max_length": 48}
+    model = fit_model(build_model("finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+    float_scores = predict_scores(model, TEXTS, PREVS)
+    model.quantize, model._served = "int8", None
+    int8_scores = predict_scores(model, TEXTS, PREVS)
+    assert type(model.served).__name__ == type(model.model).__name__ and model.served is not model.model
+    from torch.ao.nn.quantized.dynamic import Linear as Int8Linear
+
+    assert isinstance(model.served.base_model.encoder.layer[0].intermediate.dense, Int8Linear)
+    assert not isinstance(model.served.classifier, Int8Linear)  # the head stays float32
+    assert np.abs(int8_scores - float_scores).max() < 0.05
+    save_model(model, tmp_path)
+    again = load_model(tmp_path)
+    assert again.quantize == "int8"
+    assert np.allclose(predict_scores(again, TEXTS, PREVS), int8_scores, atol=1e-5)
+    with pytest.raises(PipelineError, match="quantize must be one of"):
+        build_model("finetune", {"quantize": "int4"}, seed=0)
