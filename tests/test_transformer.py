@@ -101,7 +101,9 @@ def test_int8_serving_keeps_float_weights_and_labels(tmp_path):
     assert type(model.served).__name__ == type(model.model).__name__ and model.served is not model.model
     from torch.ao.nn.quantized.dynamic import Linear as Int8Linear
 
-    assert isinstance(model.served.base_model.encoder.layer[0].intermediate.dense, Int8Linear)
+    block = model.served.base_model.encoder.layer[0]
+    assert isinstance(block.intermediate.dense, Int8Linear) and isinstance(block.attention.self.query, Int8Linear)
+    assert not isinstance(block.output.dense, Int8Linear)  # feed-forward output stays float32
     assert not isinstance(model.served.classifier, Int8Linear)  # the head stays float32
     assert np.abs(int8_scores - float_scores).max() < 0.05
     save_model(model, tmp_path)
