@@ -1,14 +1,18 @@
 """Standoff gold annotations: records, hashing, reading and matching to split units.
 
 An annotation names a span of an external document by id and character offsets, with a short
-hash of the span's text so that a changed source or splitter is caught, never silently mislabelled.
+hash of the span's text so that a changed source is caught, never silently mislabelled. Units of
+any splitter are matched to the annotated spans by overlap (`best_units`, `match_units`).
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pipeline.errors import PipelineError
 from pipeline.files import iter_jsonl
@@ -91,6 +95,48 @@ def index_annotations(annotations: list[Annotation], texts: dict[str, str]) -> d
         index[(ann.doc, ann.start, ann.end)] = ann
     return index
 
+
+def annotations_by_doc(annotations: Iterable[Annotation]) -> dict[str, list[Annotation]]:
+    """Annotations grouped by document id."""
+    grouped: dict[str, list[Annotation]] = {}
+    for ann in annotations:
+        grouped.setdefault(ann.doc, []).append(ann)
+    return grouped
+
+
+class Span(Protocol):
+    start: int
+    end: int
+    kind: str
+
+
+def best_units(units: Sequence[Span], annotations: Iterable[Annotation]) -> list[tuple[Annotation, int, int]]:
+    """For each annotation, the sentence unit (index into `units`, which are in article order) that it
+    overlaps most in characters, the earlier on a tie, and that overlap; an annotation that overlaps
+    no sentence unit is left out."""
+    sentences = [i for i, u in enumerate(units) if u.kind == "sentence"]
+    starts = [units[i].start for i in sentences]
+    found = []
+    for ann in annotations:
+        best = (0, 0)
+        for i in sentences[max(bisect.bisect_right(starts, ann.start) - 1, 0) :]:
+            if units[i].start >= ann.end:
+                break
+            best = max(best, (min(units[i].end, ann.end) - max(units[i].start, ann.start), -i))
+        if best[0] > 0:
+            found.append((ann, -best[1], best[0]))
+    return found
+
+
+def match_units(units: Sequence[Span], annotations: Iterable[Annotation]) -> dict[int, Annotation]:
+    """Gold labels for one document's units, by unit index, whatever the splitter: each annotation goes
+    to the sentence unit it overlaps most (`best_units`), and a unit given several keeps the one it
+    overlaps most. A unit on an annotated span gets that annotation."""
+    best: dict[int, tuple[int, Annotation]] = {}
+    for ann, i, size in best_units(units, annotations):
+        if size > best.get(i, (0, None))[0]:
+            best[i] = (size, ann)
+    return {i: ann for i, (_, ann) in best.items()}
 
 
 def agreement(first: list[dict], second: list[dict]) -> dict:

@@ -1,16 +1,23 @@
 """Split stage: news articles into sentences and non-sentence lines.
 
-`split_text` is line- and paragraph-aware: every non-empty line is a block; a block that
-is a dateline, byline, credit line or subhead becomes one unit of that kind, any other
-block is cut into sentences at terminal punctuation, with news abbreviations, initials,
-decimals and quotations handled. Offsets are exact: ``unit.text == text[unit.start:unit.end]``.
+`split_text` is line- and paragraph-aware: every non-empty line is a block; a block that is a
+dateline, byline, credit line, related-link line or subhead becomes one unit of that kind, a photo
+caption is cut from its credit, an interview line from its speaker label, and any other block is cut
+into sentences at terminal punctuation, with news abbreviations, initials, decimals, ellipses,
+inline lists and quotations followed by their attribution handled. Offsets are exact:
+``unit.text == text[unit.start:unit.end]``, and the units cover every non-space character once.
+
+The other splitters (`SPLITTERS`) wrap third-party segmenters, applied line by line; whatever they
+return is turned into exact units by one shared path (`units_from_ends`).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -19,25 +26,30 @@ if TYPE_CHECKING:
 
 KINDS = ("sentence", "heading", "dateline", "byline", "other")
 
-# Abbreviations that never end a sentence (titles, months before a date, "No. 5").
-_NEVER_FINAL = {
-    "mr", "mrs", "ms", "dr", "prof", "gov", "sen", "rep", "lt", "gen", "col", "capt", "cpt",
-    "sgt", "maj", "adm", "cmdr", "rev", "hon", "pres", "supt", "det", "insp", "st", "mt", "ft",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "no", "nos", "vol", "vols", "pp", "p", "approx", "est", "fig", "ch", "art", "sec", "vs",
-    "e.g", "i.e", "cf", "al", "op", "v", "ave", "blvd", "rd", "dept", "univ", "assn", "bros",
-}
-# Abbreviations that may end a sentence: split only before a typical sentence opener.
-_MAYBE_FINAL = {
-    "u.s", "u.k", "u.n", "e.u", "d.c", "a.m", "p.m", "inc", "corp", "co", "ltd", "llc", "jr",
-    "sr", "etc", "plc", "u.s.a", "n.y", "l.a",
-}
-_OPENERS = set(
+# Abbreviations that never end a sentence (titles, months before a date, "No. 5", "pp. 3").
+NEVER_FINAL = frozenset(
+    """mr mrs ms mx messrs mme dr prof gov govs sen sens rep reps lt gen col capt cpt sgt cpl pvt maj
+    adm cmdr brig rev msgr fr hon pres supt det insp amb atty asst mt ft jan feb mar apr jun jul aug
+    sep sept oct nov dec vol vols pp p approx est fig figs ch art sec vs v e.g i.e cf op n° nº""".split()
+)
+# Abbreviations that may end a sentence: they do only before a typical sentence opener.
+MAYBE_FINAL = frozenset(
+    """u.s u.k u.n e.u d.c a.m p.m inc corp co cos ltd llc plc kft pty jr sr etc al st ave blvd rd dept
+    univ assn bros u.s.a n.y l.a ala ariz ark calif colo conn fla kan ky md mich minn mont neb nev okla
+    tenn vt wis wyo""".split()
+)
+# "No." and "Nos." abbreviate "number" only before a numeral.
+_NUMBER_ABBREVIATIONS = frozenset({"no", "nos"})
+_OPENERS = frozenset(
     """a an the he she it they we i you this that these those there his her its their our my
     in on at but and or so yet however meanwhile also after before when while as if although
     though according some many most several no one two three all both each every other others
     officials police authorities what why how where who since until during despite then
-    later earlier now today yesterday tomorrow last next""".split()
+    later earlier now today yesterday tomorrow last next mr mrs ms dr""".split()
+)
+_REPORTING = (
+    r"(?:said|says|asked|asks|told|tells|added|adds|wrote|writes|explained|noted|stated|replied|remarked"
+    r"|argued|warned|tweeted|exclaimed|insisted|recalled|concluded|declared|commented|claimed|continued)"
 )
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -46,17 +58,31 @@ _DATELINE = re.compile(
 )
 _DATELINE_PREFIX = re.compile(r"^[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z .]+\))?\s*(?:--|—|–)\s*")
 _BYLINE = re.compile(
-    r"^(?:By|Reporting by|Written by|Edited by)\s+[A-Z]|contributed to this report\.?$"
-    r"|^(?:—|–|--)\s*\S|^(?:Photo|Image|Credit|Source)s?:\s",
+    r"(?:By|Reporting by|Written by|Edited by)\s+[A-Z]|(?:—|–|--)\s*\S|\(?(?:Photo|Image|Credit|Source)s?:\s",
     re.IGNORECASE,
 )
 _RELATED = re.compile(r"^(?:Related|See also|Read more|Sister links|Sources?)\b:?", re.IGNORECASE)
+# A photo credit at the end of a caption line: "Rex, a dog. Image: Jo Roe."
+_CREDIT = re.compile(r"\s(\(?(?:Image|Photo|Photograph|Picture|Credit)s?:\s[^\n]{1,80})$")
+# Wikinews' interviewer tag ("((WN))") and language tag ("((hu))Hungarian language: ", "((ru))Russian: ").
+_INTERVIEWER_TAG = re.compile(r"\(\([A-Z][A-Za-z]{1,11}\)\)")
+_TAG = re.compile(r"\(\((?:[A-Z][A-Za-z]{1,11}|[a-z]{2,3})\)\)(?:[A-Z][a-z]+(?: language)?:\s*\u200d?)?")
+# An interviewee's label at the start of an answer: "Jane Roe:", "JR:" or bare initials "JR".
+_INITIALS = r"(?P<initials>[A-Z]{2,4})(?=\s+[A-Z\"“])"
+_SPEAKER = re.compile(rf"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){{0,3}}:(?=\s+\S)|{_INITIALS}")
+# Inline list markers: "1.)", "2)", "3.", "a.", optionally after a bullet.
+_LIST_MARKER = re.compile(r"(?:^|(?<=\s))[•⁃‣◦▪*-]?\s*(\d{1,3}|[a-z])(?:\.\)|\)|\.)(?=\s)")
 _BLOCK = re.compile(r"[^\n]+")
-# A candidate boundary: terminal punctuation, closing quotes/brackets, then whitespace.
-_BOUNDARY = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s+)")
-_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
-_TOKEN_BEFORE = re.compile(r"(\S+?)[.!?…]*[\"'”’)\]]*$")
-_SPACE = " \t\r\f\v\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\ufeff"
+# A candidate boundary: terminal punctuation and closing quotes/brackets before white space, or
+# (group "glued") a full stop with no space after it: "He left.She stayed."
+_BOUNDARY = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s)|(?P<glued>[.!?])(?=[A-Z][a-z])")
+_TRAILING_DOTS = re.compile(r"(?:\s?\.)+$")
+_NEXT_WORD = re.compile(r"[\"'“‘(\[]*([A-Za-z]+)")
+_ATTRIBUTION = re.compile(rf"(?:[A-Z][\w'’.-]*\s+){{1,4}}{_REPORTING}(?:[.!?]|$)")
+_CITATION = re.compile(r"\([^()]{1,40}\)[.!?]")
+_LEADING_ELLIPSIS = re.compile(r"\.(?:\s?\.){2}\s+[A-Z]")
+_ALNUM = re.compile(r"[^\W_]")
+_NOT_DOTS = re.compile(r"[^\s.…]")
 
 
 @dataclass(frozen=True)
@@ -72,116 +98,299 @@ class Unit:
         return asdict(self)
 
 
+def is_blank(char: str) -> bool:
+    """White space as the splitter sees it: Unicode white space (no-break spaces too) and the byte-order mark."""
+    return char.isspace() or char == "\ufeff"
+
+
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink [start, end) so it neither starts nor ends with white space."""
-    while start < end and (text[start].isspace() or text[start] in _SPACE):
+    while start < end and is_blank(text[start]):
         start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in _SPACE):
+    while end > start and is_blank(text[end - 1]):
         end -= 1
     return start, end
 
 
-def _line_kind(line: str) -> str | None:
-    """The kind of a whole line when it is not running prose, else None."""
-    if _DATELINE.match(line):
-        return "dateline"
-    if _BYLINE.search(line):
-        return "byline"
-    if _RELATED.match(line):
-        return "other"
-    words = line.split()
-    ends_like_sentence = re.search(r"[.!?…][\"'”’)\]]*$", line) is not None
-    if not ends_like_sentence and len(words) <= 15:
-        return "heading"
-    if line.endswith("?") and len(words) <= 4:
-        return "heading"
+def _unit(text: str, start: int, end: int, kind: str) -> list[Unit]:
+    """The stripped span as a one-unit list, or nothing when it is blank."""
+    start, end = _strip_span(text, start, end)
+    return [Unit(text[start:end], start, end, kind)] if end > start else []
+
+
+# --- Sentence boundaries inside one block -------------------------------------------------------
+
+
+def _starts_sentence(rest: str, attached: bool) -> bool:
+    """Whether `rest` (the text after a candidate, spaces stripped) may open a sentence."""
+    if not _ALNUM.search(rest):
+        return False  # only closing punctuation follows
+    first = rest[0]
+    if first.isupper() or first.isdigit() or first in "\"'“‘[¿¡":
+        return True
+    if first == "(":
+        return not _CITATION.match(rest)  # "(Smith 55)." belongs to the sentence before
+    return attached and _LEADING_ELLIPSIS.match(rest) is not None  # "compounds. . . . The"
+
+
+def _ellipsis_ends(tail: str, rest: str) -> bool | None:
+    """For a sentence ending in an ellipsis: four dots end it, three (an omission) end it unless the
+    pronoun "I" follows an unbracketed one; None when there is no ellipsis."""
+    tail = tail.rstrip("\"'”’)")
+    bracketed = tail.endswith("]")
+    tail = tail.rstrip("]")
+    if tail.endswith("…"):
+        count = 3
+    elif tail.endswith((". .", "..")):
+        count = _TRAILING_DOTS.search(tail).group().count(".")
+    else:
+        return None
+    if count < 3:
+        return None
+    return count > 3 or bracketed or not re.match(r"I\b", rest)
+
+
+def _abbreviation_ends(word: str, head: str, rest: str) -> bool | None:
+    """For a sentence ending in an abbreviation, whether it ends there; None for other words."""
+    if word in NEVER_FINAL or (word in _NUMBER_ABBREVIATIONS and rest[:1].isdigit()):
+        return False
+    if word in MAYBE_FINAL or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
+        if len(head.split()) < 4:
+            return False  # a fronted phrase such as "At 5 a.m."
+        next_word = _NEXT_WORD.match(rest)
+        return bool(next_word) and next_word.group(1).lower() in _OPENERS
     return None
 
 
-def _is_boundary(block: str, end: int) -> bool:
-    """Whether a sentence may end at `end` (just after its punctuation) in `block`."""
-    rest = block[end:].lstrip()
-    if not rest:
+def _last_word(tail: str) -> str:
+    """The last word before a candidate end, lower-cased, without its punctuation and quotes."""
+    words = tail.rsplit(None, 1)
+    return words[-1].rstrip(".!?…\"'”’)]").lstrip("\"'“‘([").lower() if words else ""
+
+
+def _is_initial(tail: str, word: str) -> bool:
+    """A capital letter and a full stop, as in "John F. Kennedy" (but not the pronoun in "you and I.")."""
+    if not re.fullmatch(r"[a-z]", word) or not tail.rstrip(".\"'”’)]")[-1:].isupper():
         return False
-    first = rest[0]
-    if not (first.isupper() or first.isdigit() or first in "\"'“‘([¿¡"):
+    before = tail.rstrip(".\"'”’)]")[:-1].split()
+    return not (word == "i" and before and before[-1][:1].islower())
+
+
+def _is_boundary(block: str, last: int, mark: int, end: int) -> bool:
+    """Whether a sentence that began at `last` may end at `end`; its terminal punctuation starts at `mark`."""
+    rest = block[end : end + 120].lstrip()
+    attached = mark > 0 and block[mark - 1].isalnum() and block[mark:end] == "."
+    if not _starts_sentence(rest, attached) or not _NOT_DOTS.search(block, last, end):
         return False
-    if block[end - 1] in "!?…\"'”’)]" and block[end - 1] != ".":
+    if end - last < 10 and re.fullmatch(r"\W*(?:\d{1,3}|[A-Za-z])[.)]+", block[last:end].strip()):
+        return False  # a list marker: "1.)", "a."
+    closers = block[mark:end].lstrip(".!?…")
+    if closers and closers[0] in "\"'”’" and _ATTRIBUTION.match(rest):
+        return False  # '"Why now?" Smith asked.'
+    tail = block[max(last, end - 60) : end]
+    ellipsis = _ellipsis_ends(tail, rest)
+    if ellipsis is not None:
+        return ellipsis
+    if "!" in block[mark:end] or "?" in block[mark:end]:
         return True
-    token = _TOKEN_BEFORE.search(block[:end])
-    word = token.group(1).lower().lstrip("\"'“‘([") if token else ""
-    if re.fullmatch(r"[a-z]", word) and block[end - 2].isupper():
-        return False  # an initial: "John F. Kennedy"
-    if word in _NEVER_FINAL:
+    word = _last_word(tail)
+    if _is_initial(tail, word):
         return False
-    if word in _MAYBE_FINAL or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
-        next_word = re.match(r"[\"'“‘(]*([A-Za-z]+)", rest)
-        return bool(next_word) and next_word.group(1).lower() in _OPENERS
-    return True
+    ends = _abbreviation_ends(word, block[last:end], rest)
+    return True if ends is None else ends
 
 
-def _sentence_spans(block: str) -> list[tuple[int, int]]:
-    """Sentence spans (relative to `block`) covering the whole block."""
-    cuts = [m.end() for m in _BOUNDARY.finditer(block) if _is_boundary(block, m.end())]
-    cuts += [m.start() for m in _GLUED.finditer(block) if not re.search(r"\w\.\w+$", block[: m.start() - 1])]
-    edges = [0, *sorted(set(cuts)), len(block)]
-    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+def _glued_stop(block: str, mark: int) -> bool:
+    """Whether the full stop at `mark`, with no space after it, ends a sentence: after a lower-case
+    word, not inside an e-mail or web address or a dotted name."""
+    before = block[max(mark - 2, 0) : mark]
+    if len(before) < 2 or not (before.isalpha() and before.islower()):
+        return False
+    start = block.rfind(" ", 0, mark) + 1
+    end = block.find(" ", mark)
+    token = block[start : end if end >= 0 else len(block)]
+    return not ("@" in token or "://" in token or "." in block[start:mark] or token.lower().startswith("www."))
 
 
-def _split_block(text: str, start: int, end: int) -> list[Unit]:
+def _candidates(block: str) -> list[tuple[int, int]]:
+    """(punctuation start, end) of every possible sentence end, in order."""
+    return [(m.start(), m.end()) for m in _BOUNDARY.finditer(block) if not m.group("glued") or _glued_stop(block, m.start())]
+
+
+def _sentence_ends(block: str) -> list[int]:
+    """Offsets (in `block`) where a sentence ends, before the block's own end."""
+    ends, last = [], 0
+    for mark, end in _candidates(block):
+        if end > last and _is_boundary(block, last, mark, end):
+            ends.append(end)
+            last = end
+    return ends
+
+
+def _list_starts(block: str) -> list[int]:
+    """Where the items of an inline list start ("1) one 2) two"), or [] when the block is no such list:
+    it must open with a marker and carry at least two markers numbered or lettered in sequence."""
+    if not _LIST_MARKER.match(block):
+        return []
+    starts, expected = [], None
+    for m in _LIST_MARKER.finditer(block):
+        value = int(m.group(1)) if m.group(1).isdigit() else ord(m.group(1))
+        if expected is None or value == expected:
+            starts.append(m.start())
+            expected = value + 1
+    return starts if len(starts) >= 2 else []
+
+
+# --- Lines --------------------------------------------------------------------------------------
+
+
+def _line_kind(line: str) -> str | None:
+    """The kind of a whole line that is a dateline, byline or related-link line, else None."""
+    if _DATELINE.match(line):
+        return "dateline"
+    if _BYLINE.match(line) or line.rstrip(".").lower().endswith("contributed to this report"):
+        return "byline"
+    if _RELATED.match(line):
+        return "other"
+    return None
+
+
+def _is_heading(line: str, ends: Sequence[int]) -> bool:
+    """A subhead or caption: one short sentence without a full stop, or a very short question."""
+    if ends:
+        return False
+    words = line.split()
+    if line.rstrip("\"'”’)]")[-1:] not in (".", "!", "?", "…"):
+        return len(words) <= 15
+    return line.endswith("?") and len(words) <= 4
+
+
+def _speaker_label(line: str, speakers: frozenset[str]) -> int:
+    """Length of an interview line's leading speaker label ("((WN))", "JR:", or initials such as "JR"
+    that open two or more answers), else 0."""
+    tag = _INTERVIEWER_TAG.match(line)
+    if tag:
+        return tag.end()
+    label = _SPEAKER.match(line)
+    if label and (label.group("initials") is None or label.group("initials") in speakers):
+        return label.end()
+    return 0
+
+
+def _sentences(text: str, start: int, end: int, ends: Sequence[int] | None = None) -> list[Unit]:
+    """Sentence units of text[start:end] (which ends, if known, at `ends`); a leading Wikinews tag
+    and a bare "[...]" are kind other."""
+    block = text[start:end]
+    edges = [0, *(_sentence_ends(block) if ends is None else ends), len(block)]
+    units = []
+    for a, b in itertools.pairwise(edges):
+        a = _strip_span(block, a, b)[0]
+        tag = _TAG.match(block, a)
+        if tag and tag.end() < b:
+            units += _unit(text, start + a, start + tag.end(), "other")
+            a = tag.end()
+        for unit in _unit(text, start + a, start + b, "sentence"):
+            units.append(unit if re.search(r"\w", unit.text) else Unit(unit.text, unit.start, unit.end, "other"))
+    return units
+
+
+def _body(text: str, start: int, end: int, labelled: bool = False) -> list[Unit]:
+    """A line's running text: list items, a subhead (unless it follows a label), or sentences."""
+    line = text[start:end]
+    items = _list_starts(line)
+    if items:
+        return [u for a, b in itertools.pairwise([*items, len(line)]) for u in _sentences(text, start + a, start + b)]
+    ends = _sentence_ends(line)
+    if not labelled and _is_heading(line, ends):
+        return _unit(text, start, end, "heading")
+    return _sentences(text, start, end, ends)
+
+
+def _leading_label(line: str, speakers: frozenset[str] | None) -> tuple[int, str]:
+    """Length and kind of a line's leading dateline ("WASHINGTON (CNN) --") or, in an interview,
+    speaker label; (0, "other") when there is none."""
+    prefix = _DATELINE_PREFIX.match(line)
+    if prefix and prefix.end() < len(line):
+        return prefix.end(), "dateline"
+    return (_speaker_label(line, speakers) if speakers is not None else 0), "other"
+
+
+def _split_line(text: str, start: int, end: int, speakers: frozenset[str] | None) -> list[Unit]:
+    """Units of one non-blank line text[start:end] (already stripped)."""
     line = text[start:end]
     kind = _line_kind(line)
     if kind:
         return [Unit(line, start, end, kind)]
-    units = []
-    prefix = _DATELINE_PREFIX.match(line)
-    offset = 0
-    if prefix and prefix.end() < len(line):
-        s, e = _strip_span(text, start, start + prefix.end())
-        units.append(Unit(text[s:e], s, e, "dateline"))
-        offset = prefix.end()
-    for a, b in _sentence_spans(line[offset:]):
-        s, e = _strip_span(text, start + offset + a, start + offset + b)
-        if e > s:
-            units.append(Unit(text[s:e], s, e, "sentence"))
+    credit = _CREDIT.search(line, max(len(line) - 100, 0)) if ":" in line else None
+    if credit and credit.start() > 0:
+        return _unit(text, start, start + credit.start(), "heading") + _unit(text, start + credit.start(1), end, "byline")
+    cut, kind = _leading_label(line, speakers)
+    return _unit(text, start, start + cut, kind) + _body(text, *_strip_span(text, start + cut, end), labelled=cut > 0)
+
+
+def _interview_speakers(text: str) -> frozenset[str] | None:
+    """In an interview (lines open with "((WN))"), the initials that open two or more answers; else None."""
+    lines = [m.group() for m in _BLOCK.finditer(text)]
+    if not any(_INTERVIEWER_TAG.match(line.strip()) for line in lines):
+        return None
+    openers = Counter(m.group("initials") for line in lines for m in [re.match(_INITIALS, line.strip())] if m)
+    return frozenset(word for word, n in openers.items() if n >= 2)
+
+
+def _related_links(units: list[Unit]) -> list[Unit]:
+    """A lone subhead between the last sentence and the closing credits heads nothing: it is a
+    related-link line (kind other)."""
+    tail = len(units)
+    while tail and units[tail - 1].kind == "byline":
+        tail -= 1
+    if tail >= 2 and units[tail - 1].kind == "heading" and units[tail - 2].kind == "sentence":
+        units[tail - 1] = Unit(units[tail - 1].text, units[tail - 1].start, units[tail - 1].end, "other")
     return units
 
 
 def split_text(text: str) -> list[Unit]:
     """Split an article into units that cover every non-space character, in order."""
+    speakers = _interview_speakers(text) if "((" in text else None
     units: list[Unit] = []
     for block in _BLOCK.finditer(text):
         start, end = _strip_span(text, block.start(), block.end())
         if end > start:
-            units.extend(_split_block(text, start, end))
-    return units
+            units.extend(_split_line(text, start, end, speakers))
+    return _related_links(units)
 
 
-def _spans_from_sentences(text: str, sentences: list[str]) -> list[Unit]:
-    """Align another splitter's sentence strings back onto `text` as exact spans."""
-    units, pos = [], 0
+# --- Third-party splitters ----------------------------------------------------------------------
+
+
+def units_from_ends(text: str, ends: Iterable[int]) -> list[Unit]:
+    """Exact sentence units of `text` cut at the given sentence ends: every non-space character is in
+    exactly one unit, whatever ends a third-party segmenter reports (out of range, unordered, dropped text)."""
+    cuts = sorted({min(max(e, 0), len(text)) for e in ends} | {0, len(text)})
+    return [u for a, b in itertools.pairwise(cuts) for u in _unit(text, a, b, "sentence")]
+
+
+def ends_of_strings(text: str, sentences: Iterable[str]) -> list[int]:
+    """Sentence ends of `text` for a segmenter that returns sentence strings: each is found in order."""
+    ends, pos = [], 0
     for sent in sentences:
         sent = sent.strip()
-        if not sent:
-            continue
-        found = text.find(sent, pos)
-        if found < 0:
-            continue
-        units.append(Unit(sent, found, found + len(sent)))
-        pos = found + len(sent)
-    return units
+        found = text.find(sent, pos) if sent else -1
+        if found >= 0:
+            pos = found + len(sent)
+            ends.append(pos)
+    return ends
 
 
-def line_by_line(segment: Callable[[str], list[str]]) -> Callable[[str], list[Unit]]:
-    """Make a splitter from a function that cuts one line into sentence strings: it is applied to
-    every line, and its sentences are aligned back onto the article as exact spans."""
+def line_by_line(segment: Callable[[str], Iterable[int]]) -> Callable[[str], list[Unit]]:
+    """A splitter from a function that gives the sentence ends of one line: it is applied to every
+    line, and a line's end always ends a unit."""
 
     def split(text: str) -> list[Unit]:
-        units = []
+        ends = []
         for block in _BLOCK.finditer(text):
-            units += [Unit(u.text, u.start + block.start(), u.end + block.start())
-                      for u in _spans_from_sentences(block.group(), segment(block.group()))]
-        return units
+            ends += [block.start() + e for e in segment(block.group())]
+            ends.append(block.end())
+        return units_from_ends(text, ends)
 
     return split
 
@@ -193,24 +402,56 @@ def _pysbd_segmenter():
     return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 
-def _pysbd(line: str) -> list[str]:
-    return _pysbd_segmenter().segment(line)
+def _pysbd(line: str) -> list[int]:
+    return ends_of_strings(line, _pysbd_segmenter().segment(line))
 
 
-def _syntok(line: str) -> list[str]:
+def _syntok(line: str) -> list[int]:
     from syntok import segmenter
 
-    return ["".join(t.spacing + t.value for t in sentence) for paragraph in segmenter.analyze(line)
-            for sentence in paragraph]
+    return [sentence[-1].offset + len(sentence[-1].value) for paragraph in segmenter.analyze(line)
+            for sentence in paragraph if sentence]
 
 
-def _blingfire(line: str) -> list[str]:
+def _blingfire(line: str) -> list[int]:
     import blingfire
 
-    return blingfire.text_to_sentences(line).split("\n")
+    return ends_of_strings(line, blingfire.text_to_sentences(line).split("\n"))
 
 
-split_pysbd = line_by_line(_pysbd)
+# Abbreviations Punkt is told about (it cannot learn them here: its trained data is not downloaded).
+PUNKT_ABBREVIATIONS = NEVER_FINAL | MAYBE_FINAL | _NUMBER_ABBREVIATIONS
+
+
+@functools.cache
+def _punkt_tokenizer():
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    params = PunktParameters()
+    params.abbrev_types = set(PUNKT_ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
+
+
+def _punkt(line: str) -> list[int]:
+    return [end for _, end in _punkt_tokenizer().span_tokenize(line)]
+
+
+@functools.cache
+def _spacy_pipeline():
+    try:
+        import spacy
+    except ImportError:
+        from pipeline.errors import PipelineError
+
+        raise PipelineError("splitter 'spacy' needs spaCy: pip install -e '.[spacy]'") from None
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.max_length = 10**9  # the sentencizer keeps no large per-token state
+    return nlp
+
+
+def _spacy(line: str) -> list[int]:
+    return [sent.end_char for sent in _spacy_pipeline()(line).sents]
 
 
 def split_corpus(articles: Sequence[Article], splitter: Callable[[str], list[Unit]]) -> dict[str, list[Unit]]:
@@ -243,9 +484,11 @@ def split_dataset(articles, splitter: str = "news", num_proc: int | None = None,
 
 SPLITTERS: dict[str, Callable[[str], list[Unit]]] = {
     "news": split_text,
-    "pysbd": split_pysbd,
+    "pysbd": line_by_line(_pysbd),
     "syntok": line_by_line(_syntok),
     "blingfire": line_by_line(_blingfire),
+    "punkt": line_by_line(_punkt),
+    "spacy": line_by_line(_spacy),
 }
 
 

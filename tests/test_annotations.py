@@ -5,13 +5,18 @@ from collections import Counter
 
 import pytest
 
-from pipeline.annotations import load_annotations, parse_annotation
+from pipeline.annotations import (
+    Annotation,
+    load_annotations,
+    match_units,
+    parse_annotation,
+)
 from pipeline.errors import PipelineError
 from pipeline.experiment import load_articles
 from pipeline.files import iter_jsonl
 from pipeline.label import label_articles
 from pipeline.sources import REPO_ROOT
-from pipeline.split import split_corpus, split_text
+from pipeline.split import Unit, split_corpus, split_text
 
 ANNOTATIONS = REPO_ROOT / "data" / "annotations"
 DATA = {
@@ -27,8 +32,22 @@ def test_every_annotation_matches_a_sentence_of_its_document():
     articles = load_articles(DATA)
     rows = label_articles(articles, split_corpus(articles, split_text), annotations)
     gold = [r for r in rows if r.label_source == "gold"]
-    assert len(gold) == len(annotations)  # each annotation lands on exactly one split unit
+    assert len(gold) == len(annotations)  # each annotation lands on its own split unit (by overlap)
+    exact = {(a.doc, a.start, a.end) for a in annotations}
+    assert sum((r.doc_id, r.start, r.end) in exact for r in gold) >= 0.98 * len(annotations)
     assert len({(a.doc, a.start) for a in annotations}) == len(annotations)
+
+
+def test_units_take_the_annotation_they_overlap_most():
+    def ann(start, end, label):
+        return Annotation("d", start, end, "hash", label, "me")
+
+    units = [Unit("", 0, 10), Unit("", 11, 20), Unit("", 21, 30, "heading"), Unit("", 31, 40), Unit("", 41, 50)]
+    exact, over_heading, small, split = ann(0, 10, "fact"), ann(11, 30, "quote"), ann(31, 34, "policy"), ann(35, 50, "opinion")
+    assert match_units(units, [exact, over_heading, small, split]) == {0: exact, 1: over_heading, 3: small, 4: split}
+    first, second = ann(0, 8, "fact"), ann(9, 20, "quote")  # one unit over two annotations keeps the larger
+    assert match_units([Unit("", 0, 20)], [first, second]) == {0: second}
+    assert match_units(units, [ann(21, 30, "fact")]) == {}  # only sentences carry labels
 
 
 def test_seed_article_is_fully_annotated(seed_text):

@@ -6,6 +6,7 @@ from pipeline.errors import PipelineError
 from pipeline.label import (
     Labeler,
     apply_weak_labels,
+    gold_rows,
     label_articles,
     label_external,
     to_dataset,
@@ -13,7 +14,7 @@ from pipeline.label import (
 from pipeline.labels import LABEL2ID, LABELS
 from pipeline.lfs import ABSTAIN, LABELING_FUNCTIONS, apply_lfs, majority_vote
 from pipeline.sources import Article
-from pipeline.split import split_text
+from pipeline.split import Unit, split_text
 
 
 def test_at_least_three_functions_per_label_with_unique_names():
@@ -66,6 +67,18 @@ def test_gold_overrides_weak_and_sources_are_recorded():
     assert ds.num_rows == 3
     assert {"label", "label_source", "annotator", "weak_label", "lf_policy_legislation"} <= set(ds.column_names)
     assert ds["lf_policy_legislation"][0] == LABEL2ID["policy"]
+
+
+def test_gold_rows_are_the_annotated_sentences_whatever_the_splitter():
+    text = 'He won. "We did it," she said. Fans cheered.'
+    spans = [(0, 7, "fact"), (8, 30, "quote"), (31, 44, "fact")]
+    gold = [Annotation("d", s, e, span_hash(text[s:e]), lab, "tester") for s, e, lab in spans]
+    merged = [Unit(text[:30], 0, 30), Unit(text[31:], 31, 44)]  # a splitter that misses a boundary
+    rows = label_articles([Article("d", text, "t")], {"d": merged}, gold)
+    assert [r.label for r in rows] == ["quote", "fact"]  # a unit takes the annotation it overlaps most
+    assert [(r.id, r.label, r.text) for r in gold_rows(rows, gold)] == [
+        ("d#0-7", "fact", text[:30]), ("d#8-30", "quote", text[:30]), ("d#31-44", "fact", "Fans cheered."),
+    ]
 
 
 def test_without_weak_labels_only_gold_is_labelled():
