@@ -26,16 +26,18 @@ import numpy as np
 from pipeline.annotations import (
     Annotation,
     agreement,
+    annotations_by_doc,
     load_annotations,
+    match_units,
     parse_annotation,
     span_hash,
 )
 from pipeline.config import compose_config, parse_with_overrides
-from pipeline.errors import PipelineError, exit_code
+from pipeline.errors import ArgumentParser, PipelineError, exit_code
 from pipeline.experiment import load_articles
-from pipeline.files import atomic_write_text, iter_jsonl, write_jsonl
+from pipeline.files import atomic_write_text, iter_jsonl, read_text_file, write_jsonl
 from pipeline.predict import Predictor
-from pipeline.runs import find_runs, read_run
+from pipeline.runs import completed_runs
 
 ORDERS = ("least_confident", "most_confident", "random", "document")
 IMPORT_DIR = "imported"
@@ -62,8 +64,7 @@ class Candidate:
 
 def latest_completed_run(experiments_dir: str | Path) -> Path:
     """The most recently started completed run below `experiments_dir`."""
-    runs = [(read_run(d), d) for d in find_runs(experiments_dir)]
-    done = [(r.get("started", ""), d) for r, d in runs if r.get("status") == "completed"]
+    done = [(record.get("started", ""), run_dir) for run_dir, record in completed_runs(experiments_dir)]
     if not done:
         raise PipelineError(f"no finished run under {experiments_dir}: run `python -m pipeline` first or pass --run")
     return max(done)[1]
@@ -77,11 +78,12 @@ def candidates(cfg: dict, predictor: Predictor, corpus: str | None) -> list[Cand
             raise PipelineError(f"unknown corpus {corpus!r}; choose one of: {', '.join(k for k, v in corpora.items() if v)}")
         corpora = {corpus: corpora[corpus]}
     articles = load_articles({**cfg["data"], "corpora": corpora})
-    gold = {(a.doc, a.start, a.end) for a in load_annotations(cfg["data"]["annotations_dir"])}
+    gold = annotations_by_doc(load_annotations(cfg["data"]["annotations_dir"]))
     found = []
     for article in articles:
         units = predictor.splitter(article.text)
-        todo = [(i, u) for i, u in enumerate(units) if u.kind == "sentence" and (article.doc_id, u.start, u.end) not in gold]
+        labelled = match_units(units, gold.get(article.doc_id, []))
+        todo = [(i, u) for i, u in enumerate(units) if u.kind == "sentence" and i not in labelled]
         for (i, unit), (label, scores) in zip(todo, predictor.label_texts([u.text for _, u in todo])):
             prev = units[i - 1].text if i else ""
             found.append(Candidate(article.doc_id, unit.start, unit.end, unit.text, prev, label, scores[label], scores))
@@ -136,19 +138,17 @@ def read_import(path: Path, annotator: str | None) -> list[tuple[str, dict]]:
     """(where, raw record) pairs from JSON Lines or a Label Studio JSON export."""
     if path.suffix == ".json":
         try:
-            tasks = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            tasks = json.loads(read_text_file(path))
+        except json.JSONDecodeError as err:
             raise PipelineError(f"{path}: not a Label Studio JSON export ({err})") from None
-        if not isinstance(tasks, list):
+        if not isinstance(tasks, list) or not all(isinstance(task, dict) for task in tasks):
             raise PipelineError(f"{path}: expected a list of Label Studio tasks")
         return [(f"{path} task {i}", _from_task(task, annotator, f"{path} task {i}")) for i, task in enumerate(tasks, 1)]
     pairs = []
-    for number, record in iter_jsonl(path):
+    for number, record in iter_jsonl(path, allow_empty=False):
         if annotator and "annotator" not in record:
             record["annotator"] = annotator
         pairs.append((f"{path}:{number}", record))
-    if not pairs:
-        raise PipelineError(f"input file is empty: {path}")
     return pairs
 
 
@@ -211,13 +211,23 @@ def import_batch(args: argparse.Namespace) -> None:
     print(f"merged {len(new)} annotations into {target} ({len(existing)} gold before)", file=sys.stderr)
 
 
+def read_pass(path: str) -> list[dict]:
+    """One annotation pass for `agreement`: records with at least doc, start and label."""
+    records = []
+    for number, record in iter_jsonl(path, allow_empty=False):
+        missing = [key for key in ("doc", "start", "label") if key not in record]
+        if missing:
+            raise PipelineError(f"{path}:{number}: record lacks field {missing[0]!r}")
+        records.append(record)
+    return records
+
+
 def report_agreement(args: argparse.Namespace) -> None:
-    result = agreement([r for _, r in iter_jsonl(args.first)], [r for _, r in iter_jsonl(args.second)])
-    print(json.dumps(result, indent=2))
+    print(json.dumps(agreement(read_pass(args.first), read_pass(args.second)), indent=2))
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.annotate", description=__doc__.split("\n")[0])
+    parser = ArgumentParser(prog="python -m pipeline.annotate", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     export = commands.add_parser("export", help="write a batch of unlabelled sentences with pre-labels")
     export.add_argument("--run", help="finished run whose model pre-labels (default: the latest)")

@@ -21,29 +21,41 @@ import yaml
 from tabulate import tabulate
 
 from pipeline.config import VOLATILE_PREFIXES, flatten, model_label
-from pipeline.errors import PipelineError, exit_code
+from pipeline.errors import ArgumentParser, PipelineError, exit_code
 from pipeline.evaluate import mcnemar, paired_bootstrap
-from pipeline.files import iter_jsonl
+from pipeline.files import atomic_path, iter_jsonl
 from pipeline.labels import LABEL2ID, LABELS
-from pipeline.runs import find_runs, read_run
+from pipeline.runs import find_runs, read_run, run_status
 from pipeline.sources import REPO_ROOT
 
 FORMATS = ("table", "md", "csv", "json")
 
 
 def _read_optional(path: Path, loader) -> dict:
+    """A JSON or YAML mapping, or {} when the file is missing or broken (safe loaders: data only)."""
     try:
-        return loader(path.read_text(encoding="utf-8")) or {}
+        value = loader(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, yaml.YAMLError):
         return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _record(run_dir: Path) -> dict:
+    """A run's record with its real status (`run_status`); `unreadable` when run.json is broken."""
+    try:
+        record = read_run(run_dir)
+    except PipelineError as err:
+        return {"status": "unreadable", "error": str(err)}
+    return record | {"status": run_status(record)}
 
 
 def load_run(run_dir: Path) -> dict:
-    """A run's record, metrics (empty if it never finished) and flattened config."""
+    """A run's record, metrics (empty if it never finished) and flattened config; a broken file
+    never hides the run (it is listed with what could be read)."""
     config = _read_optional(run_dir / "config.yaml", yaml.safe_load)
     return {
         "dir": run_dir,
-        "run": read_run(run_dir),
+        "run": _record(run_dir),
         "metrics": _read_optional(run_dir / "metrics.json", json.loads),
         "config": {k: v for k, v in flatten(config).items() if not k.startswith(VOLATILE_PREFIXES)},
     }
@@ -158,7 +170,7 @@ def render(rows: list[dict], fmt: str) -> str:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.compare", description=__doc__.split("\n")[0])
+    parser = ArgumentParser(prog="python -m pipeline.compare", description=__doc__.split("\n")[0])
     parser.add_argument("dir", nargs="?", default=str(REPO_ROOT / "experiments"), help="folder holding run folders")
     parser.add_argument("--sort", default="run_id", help="column to sort by (numbers: best first)")
     parser.add_argument("--format", choices=FORMATS, default="table")
@@ -173,7 +185,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def parse_diff_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.compare diff", description="Compare two runs")
+    parser = ArgumentParser(prog="python -m pipeline.compare diff", description="Compare two runs")
     parser.add_argument("run_a", type=Path)
     parser.add_argument("run_b", type=Path)
     parser.add_argument("--format", choices=("table", "md", "json"), default="table")
@@ -285,7 +297,8 @@ def plot_macro_f1(names: list[str], values: list[float], errors: list[tuple[floa
     ax.set_xlabel("macro-F1")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
 
 

@@ -6,11 +6,18 @@ import argparse
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import (
+    ConfigAttributeError,
+    ConfigKeyError,
+    OmegaConfBaseException,
+)
 
+from pipeline.errors import PipelineError, one_line
 from pipeline.sources import REPO_ROOT
 
 
@@ -68,22 +75,48 @@ def unknown_choice(overrides: Sequence[str], config_dir: Path = CONFIG_DIR) -> s
     return None
 
 
+def config_error_message(err: Exception) -> str:
+    """One line for a Hydra or OmegaConf config error, naming the valid keys or options where it can."""
+    cause = err.__cause__ if isinstance(err.__cause__, OmegaConfBaseException) else err
+    parent = getattr(cause, "parent_node", None)
+    if isinstance(cause, (ConfigAttributeError, ConfigKeyError)) and isinstance(parent, DictConfig):
+        keys = [str(k) for k in parent if k != "hydra"]
+        return f"unknown config key {cause.full_key!r}; choose one of: {', '.join(keys)}"
+    message = one_line(str(err).split("\n\n")[0])
+    options = getattr(err, "options", None)
+    return f"{message}; choose one of: {', '.join(options)}" if options else message
+
+
+@contextmanager
+def config_errors() -> Iterator[None]:
+    """Raise Hydra's and OmegaConf's config errors (unknown key, bad override) as one-line PipelineErrors."""
+    from hydra.errors import HydraException
+
+    try:
+        yield
+    except (HydraException, OmegaConfBaseException) as err:
+        raise PipelineError(config_error_message(err)) from None
+
+
+def check_choices(overrides: Sequence[str]) -> None:
+    """Fail on the first `group=option` override that names an option which does not exist."""
+    problem = unknown_choice(overrides)
+    if problem:
+        raise PipelineError(problem)
+
+
 def compose_config(overrides: Sequence[str] = ()) -> dict:
     """The resolved main config with command-line style overrides, without running the app."""
     from hydra import compose, initialize_config_dir
     from omegaconf import open_dict
 
-    problem = unknown_choice(overrides)
-    if problem:
-        from pipeline.errors import PipelineError
-
-        raise PipelineError(problem)
+    check_choices(overrides)
     register_resolvers()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+    with config_errors(), initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         cfg = compose(config_name="config", overrides=list(overrides))
-    with open_dict(cfg):
-        cfg.pop("hydra", None)
-    return OmegaConf.to_container(cfg, resolve=True)
+        with open_dict(cfg):
+            cfg.pop("hydra", None)
+        return OmegaConf.to_container(cfg, resolve=True)
 
 
 def parse_with_overrides(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:

@@ -17,12 +17,19 @@ import numpy as np
 import yaml
 
 from pipeline import evaluate, label, sources, split, train
-from pipeline.annotations import load_annotations
+from pipeline.annotations import Annotation, load_annotations
 from pipeline.config import config_identity, model_label
 from pipeline.errors import PipelineError
+from pipeline.files import atomic_write_text
 from pipeline.labels import LABEL2ID, LABELS
 from pipeline.report import write_report
-from pipeline.runs import RunRecord, fingerprint, tracked_run
+from pipeline.runs import (
+    CONFIG_FILE,
+    RunRecord,
+    claim_run_dir,
+    fingerprint,
+    tracked_run,
+)
 from pipeline.tracking import log_run
 
 log = logging.getLogger(__name__)
@@ -113,8 +120,9 @@ def composition(rows: Sequence[label.LabelledUnit]) -> dict[str, dict[str, int]]
             for key, counts in sorted(table.items())}
 
 
-def build_rows(cfg: dict) -> tuple[list[label.LabelledUnit], str]:
-    """Split and label the configured data; also return a fingerprint of everything read."""
+def build_rows(cfg: dict) -> tuple[list[label.LabelledUnit], list[Annotation], str]:
+    """Split and label the configured data; also return the gold annotations and a fingerprint of
+    everything read."""
     data_cfg = cfg["data"]
     articles = load_articles(data_cfg)
     units = split.split_corpus(articles, split.get_splitter(cfg["splitter"]["name"]))
@@ -124,12 +132,13 @@ def build_rows(cfg: dict) -> tuple[list[label.LabelledUnit], str]:
     rows += label.label_external(external)
     parts = [a.doc_id + a.text for a in articles] + [s.text for s in external]
     parts += [f"{a.doc}{a.start}{a.end}{a.label}" for a in annotations]
-    return rows, fingerprint(parts)
+    return rows, annotations, fingerprint(parts)
 
 
 @dataclass
 class Splits:
-    """Sentences for training, testing (held-out gold articles) and tuning (dev gold articles)."""
+    """Sentences for training, testing (held-out gold articles) and tuning (dev gold articles); test
+    and dev hold one row per gold sentence (`label.gold_rows`), the same for every splitter."""
 
     train: list[label.LabelledUnit]
     test: list[label.LabelledUnit]
@@ -138,17 +147,18 @@ class Splits:
 
 def prepare(cfg: dict, run_dir: Path, record: RunRecord) -> tuple[Splits, label.Labeler, dict]:
     """Split, label (gold and weak) and divide the data by article; save the labelled dataset."""
-    rows, record.data_fingerprint = build_rows(cfg)
+    rows, annotations, record.data_fingerprint = build_rows(cfg)
     held_out = test_documents(rows, cfg["eval"]["test_fraction"], cfg["eval"]["split_seed"])
     labeler = fit_labeler(rows, held_out, cfg["labeler"], cfg["seed"])
     rows = label.apply_weak_labels(rows, labeler)
     label.to_dataset(rows).save_to_disk(str(run_dir / "dataset"))
     dev_docs = (test_documents(rows, cfg["eval"]["dev_fraction"], cfg["eval"]["split_seed"] + 1, held_out)
                 if cfg["eval"].get("dev_fraction") else set())
+    gold = label.gold_rows(rows, annotations)
     splits = Splits(
         train=training_rows(rows, held_out | dev_docs, cfg["data"]["train_sources"]),
-        test=[r for r in rows if r.doc_id in held_out and r.label_source == "gold"],
-        dev=[r for r in rows if r.doc_id in dev_docs and r.label_source == "gold"],
+        test=[r for r in gold if r.doc_id in held_out],
+        dev=[r for r in gold if r.doc_id in dev_docs],
     )
     log.info("train %d sentences, test %d sentences", len(splits.train), len(splits.test))
     return splits, labeler, {"train": composition(splits.train), "test": composition(splits.test)}
@@ -177,14 +187,16 @@ def fit_and_measure(cfg: dict, run_dir: Path, splits: Splits) -> tuple[object, n
 
 
 def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()) -> dict:
-    """Run every stage with `cfg` and write the run folder (and the tracker, if any); return the metrics."""
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    record = RunRecord(run_id=run_dir.name, experiment=cfg["experiment_name"], seed=cfg["seed"],
+    """Run every stage with `cfg` and write the run folder (and the tracker, if any); return the metrics.
+
+    The run goes to `run_dir`, or to `run_dir-2`, ... when another run already holds that folder.
+    """
+    record = RunRecord(run_id=Path(run_dir).name, experiment=cfg["experiment_name"], seed=cfg["seed"],
                        overrides=list(overrides), config_hash=config_identity(cfg))
+    run_dir = claim_run_dir(Path(run_dir), record)
     try:
         with tracked_run(run_dir, record):
-            (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+            atomic_write_text(run_dir / CONFIG_FILE, yaml.safe_dump(cfg, sort_keys=False))
             splits, labeler, data_summary = prepare(cfg, run_dir, record)
             model, scores, timings = fit_and_measure(cfg, run_dir, splits)
             gold = [LABEL2ID[r.label] for r in splits.test]

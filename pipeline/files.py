@@ -2,40 +2,57 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.errors import PipelineError
 
+BINARY_HINT = "looks like a binary file (it holds NUL bytes), not text"
 
-def read_text_file(path: str | os.PathLike) -> str:
-    """Read a UTF-8 text file, failing with one line on missing, empty or undecodable input."""
-    path = Path(path)
-    if not path.is_file():
-        raise PipelineError(f"input file not found: {path}")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise PipelineError(f"input file is empty: {path}")
+
+def _decode(raw: bytes, where: str) -> str:
+    """UTF-8 text (a leading byte-order mark dropped); binary or other encodings are refused."""
+    if b"\0" in raw:
+        raise PipelineError(f"{where}: {BINARY_HINT}")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise PipelineError(f"{path} is not UTF-8 text (byte {err.start}): convert it to UTF-8") from None
+        raise PipelineError(f"{where}: not UTF-8 text (byte {err.start}); convert it to UTF-8") from None
 
 
-def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
+def require_file(path: Path) -> None:
+    """Fail with one line unless `path` is an existing file."""
+    if not path.is_file():
+        raise PipelineError(f"input file not found: {path}" + (" (it is a folder)" if path.is_dir() else ""))
+
+
+def read_text_file(path: str | os.PathLike) -> str:
+    """Read a UTF-8 text file, failing with one line on missing, empty, binary or undecodable input."""
+    path = Path(path)
+    require_file(path)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise PipelineError(f"input file is empty: {path}")
+    return _decode(raw, str(path))
+
+
+def iter_jsonl(path: str | os.PathLike, allow_empty: bool = True) -> Iterator[tuple[int, dict]]:
     """Stream (line number, object) from JSON Lines, naming the line of the first bad record."""
     path = Path(path)
-    if not path.is_file():
-        raise PipelineError(f"input file not found: {path}")
+    require_file(path)
+    empty = True
     with path.open("rb") as handle:
+        if b"\0" in handle.read(8192):
+            raise PipelineError(f"{path}: {BINARY_HINT}")
+        handle.seek(0)
         for number, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise PipelineError(f"{path}:{number}: not UTF-8 text") from None
+            line = _decode(raw, f"{path}:{number}")
             if not line.strip():
                 continue
             try:
@@ -44,31 +61,58 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
                 raise PipelineError(f"{path}:{number}: broken JSON line ({err.msg})") from None
             if not isinstance(record, dict):
                 raise PipelineError(f"{path}:{number}: expected a JSON object")
+            empty = False
             yield number, record
+    if empty and not allow_empty:
+        raise PipelineError(f"input file is empty: {path}")
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename, so readers never see half a file."""
+def read_csv_rows(path: str | os.PathLike, columns: Sequence[str], delimiter: str = ",",
+                  quoting: int = csv.QUOTE_MINIMAL) -> list[dict[str, str]]:
+    """The rows of a UTF-8 CSV (or TSV) file that has at least `columns`."""
+    text = read_text_file(path)
+    try:
+        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter, quoting=quoting)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise PipelineError(f"{path} has no {', '.join(missing)} column (columns: {', '.join(reader.fieldnames or [])})")
+        return list(reader)
+    except csv.Error as err:
+        raise PipelineError(f"{path}:{reader.line_num}: broken CSV ({err})") from None
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, exclusive: bool = False) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; renamed to `path` when the block ends without error,
+    removed otherwise, so readers never see half a file. `exclusive`: raise FileExistsError rather
+    than replace an existing file (the new file appears whole or not at all)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
+        yield Path(tmp)
+        (os.link if exclusive else os.replace)(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, exclusive: bool = False) -> None:
+    """Write `data` to `path` through a temporary file, flushed to disk, and a rename (see `atomic_path`)."""
+    with atomic_path(path, exclusive) as tmp, tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def atomic_write_text(path: str | os.PathLike, text: str, exclusive: bool = False) -> None:
     """Write UTF-8 text atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"), exclusive)
 
 
-def write_json(path: str | os.PathLike, data: object) -> None:
+def write_json(path: str | os.PathLike, data: object, exclusive: bool = False) -> None:
     """Write JSON atomically, pretty-printed."""
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", exclusive)
 
 
 def write_jsonl(path: str | os.PathLike, records: list[dict]) -> None:
@@ -76,8 +120,7 @@ def write_jsonl(path: str | os.PathLike, records: list[dict]) -> None:
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
 
 
-# Types a saved model may hold: scikit-learn, NumPy and SciPy (vetted by skops), plus our own.
-TRUSTED_MODULES = ("sklearn", "numpy", "scipy")
+# Types a saved model may hold beyond those skops itself vets (scikit-learn, NumPy, SciPy): only ours.
 TRUSTED_TYPES = ("pipeline.train.RulesClassifier",)
 
 
@@ -91,12 +134,14 @@ def save_skops(path: str | os.PathLike, obj: object) -> None:
 def load_skops(path: str | os.PathLike) -> object:
     """Load a skops file only if every type in it is trusted; never unpickles anything."""
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
 
     path = Path(path)
     if not path.is_file():
         raise PipelineError(f"no model file at {path}")
-    found = sio.get_untrusted_types(file=path)
-    untrusted = [t for t in found if t not in TRUSTED_TYPES and t.split(".")[0] not in TRUSTED_MODULES]
-    if untrusted:
-        raise PipelineError(f"{path} holds types that are not trusted: {', '.join(untrusted)}")
-    return sio.load(path, trusted=found)
+    try:
+        return sio.load(path, trusted=list(TRUSTED_TYPES))
+    except UntrustedTypesFoundException as err:
+        raise PipelineError(f"refusing to load {path}: {str(err).splitlines()[0]}") from None
+    except Exception as err:  # noqa: BLE001 - any failure to parse the file means a broken model file
+        raise PipelineError(f"{path} is not a readable skops model ({type(err).__name__}: {err})") from None

@@ -14,8 +14,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pipeline.annotations import Annotation, index_annotations
-from pipeline.errors import PipelineError, exit_code
+from pipeline.annotations import (
+    Annotation,
+    annotations_by_doc,
+    best_units,
+    index_annotations,
+    match_units,
+)
+from pipeline.errors import ArgumentParser, PipelineError, exit_code
 from pipeline.labels import LABEL2ID, LABELS
 from pipeline.lfs import ABSTAIN, LABELING_FUNCTIONS, apply_lfs, majority_vote
 from pipeline.sources import Article, LabelledSentence
@@ -97,16 +103,18 @@ def _votes_row(votes: Sequence[int] | None) -> tuple[int, ...]:
 def label_articles(
     articles: Sequence[Article], units_by_doc: dict[str, list[Unit]], annotations: Sequence[Annotation]
 ) -> list[LabelledUnit]:
-    """Every unit of every article with its gold label (where annotated) and its LF votes."""
-    gold = index_annotations(list(annotations), {a.doc_id: a.text for a in articles})
+    """Every unit of every article with its gold label (where annotated, matched by `match_units`)
+    and its LF votes."""
+    gold = annotations_by_doc(index_annotations(list(annotations), {a.doc_id: a.text for a in articles}).values())
     rows = []
     for article in articles:
         units = units_by_doc[article.doc_id]
         prevs = [""] + [u.text for u in units[:-1]]
         sentences = [i for i, u in enumerate(units) if u.kind == "sentence"]
         vote_of = dict(zip(sentences, apply_lfs([units[i].text for i in sentences], [prevs[i] for i in sentences])))
+        gold_of = match_units(units, gold.get(article.doc_id, []))
         for i, unit in enumerate(units):
-            ann = gold.get((article.doc_id, unit.start, unit.end)) if unit.kind == "sentence" else None
+            ann = gold_of.get(i)
             rows.append(
                 LabelledUnit(
                     id=f"{article.doc_id}#{unit.start}-{unit.end}",
@@ -127,6 +135,23 @@ def label_articles(
                 )
             )
     return rows
+
+
+def gold_rows(rows: Sequence[LabelledUnit], annotations: Sequence[Annotation]) -> list[LabelledUnit]:
+    """One row per annotation of a loaded article, whatever the splitter: the row of the unit that
+    overlaps it most (`best_units`; its text is what a model reads) under the annotation's id, span
+    and label. Evaluated on these, every splitter is scored on the same gold sentences."""
+    by_doc: dict[str, list[LabelledUnit]] = {}
+    for row in rows:
+        if not row.external:
+            by_doc.setdefault(row.doc_id, []).append(row)
+    grouped = annotations_by_doc(sorted(annotations, key=lambda a: (a.doc, a.start)))
+    return [
+        replace(units[i], id=f"{doc}#{ann.start}-{ann.end}", start=ann.start, end=ann.end, label=ann.label,
+                label_source="gold", annotator=ann.annotator)
+        for doc, units in by_doc.items()
+        for ann, i, _ in best_units(units, grouped.get(doc, []))
+    ]
 
 
 def label_external(sentences: Sequence[LabelledSentence]) -> list[LabelledUnit]:
@@ -224,21 +249,20 @@ def lf_report(rows: Sequence[LabelledUnit], dev_docs: set[str], labeler: Labeler
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m pipeline.label report [--format table|md|csv|json] [Hydra overrides ...]`."""
-    import argparse
     import sys
 
     from pipeline.compare import render
     from pipeline.config import compose_config, parse_with_overrides
     from pipeline.experiment import build_rows, fit_labeler, test_documents
 
-    parser = argparse.ArgumentParser(prog="python -m pipeline.label", description="Labeling-function report")
+    parser = ArgumentParser(prog="python -m pipeline.label", description="Labeling-function report")
     parser.add_argument("command", choices=["report"])
     parser.add_argument("--format", choices=["table", "md", "csv", "json"], default="table")
     args = parse_with_overrides(parser, sys.argv[1:] if argv is None else argv)
 
     def report() -> None:
         cfg = compose_config(args.overrides)
-        rows, _ = build_rows(cfg)
+        rows, _, _ = build_rows(cfg)
         held_out = test_documents(rows, cfg["eval"]["test_fraction"], cfg["eval"]["split_seed"])
         labeler = fit_labeler(rows, held_out, {**cfg["labeler"], "name": "auto"}, cfg["seed"])
         dev_docs = {r.doc_id for r in rows} - held_out

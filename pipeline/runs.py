@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import platform
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,10 +16,14 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from pipeline.errors import PipelineError
-from pipeline.files import write_json
+import yaml
+
+from pipeline.errors import PipelineError, one_line
+from pipeline.files import read_text_file, write_json
 
 RUN_FILE = "run.json"
+CONFIG_FILE = "config.yaml"
+ARTIFACT_STORES = ("mlflow-artifacts", "mlruns")  # folders of the experiments folder that belong to MLflow
 KEY_PACKAGES = ("scikit-learn", "datasets", "transformers", "hydra-core", "numpy", "skops", "torch")
 
 
@@ -78,6 +83,22 @@ class RunRecord:
     config_hash: str | None = None
     overrides: list[str] = field(default_factory=list)
     error: str | None = None
+    host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+
+
+def claim_run_dir(run_dir: Path, record: RunRecord) -> Path:
+    """Create `run.json` in `run_dir`, or in `run_dir-2`, `-3`, ... when another run already holds the
+    folder, so two runs never share one; `record.run_id` becomes the folder's name."""
+    candidate, n = run_dir, 1
+    while True:
+        record.run_id = candidate.name
+        try:
+            write_json(candidate / RUN_FILE, asdict(record), exclusive=True)
+            return candidate
+        except FileExistsError:
+            n += 1
+            candidate = run_dir.with_name(f"{run_dir.name}-{n}")
 
 
 @contextmanager
@@ -107,9 +128,49 @@ def read_run(run_dir: str | os.PathLike) -> dict:
     if not path.is_file():
         raise PipelineError(f"{run_dir} is not a run folder (no {RUN_FILE})")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise PipelineError(f"{path} is not valid JSON") from None
+    if not isinstance(record, dict):
+        raise PipelineError(f"{path} is not a run record (expected a JSON object)")
+    return record
+
+
+def _alive(pid: object) -> bool:
+    """Whether a process with this id runs here (unknown ids count as alive)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        pass
+    return True
+
+
+def run_status(record: dict) -> str | None:
+    """A run's status as it really is: a `running` run whose process is gone from this machine (killed
+    with SIGKILL, out of memory, power lost) is `died`."""
+    status = record.get("status")
+    if status == "running" and record.get("host") == socket.gethostname() and not _alive(record.get("pid")):
+        return "died"
+    return status
+
+
+def read_run_config(run_dir: str | os.PathLike) -> dict:
+    """A run's saved config as plain data: `yaml.safe_load` builds no objects, and nothing in it is
+    ever instantiated (no Hydra `_target_`)."""
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise PipelineError(f"{run_dir} has no {CONFIG_FILE}: not a complete run folder")
+    try:
+        config = yaml.safe_load(read_text_file(path))
+    except yaml.YAMLError as err:
+        raise PipelineError(f"{path} is not valid YAML ({one_line(err)})") from None
+    if not isinstance(config, dict):
+        raise PipelineError(f"{path} does not hold a config (expected a mapping)")
+    return config
 
 
 def require_completed(run_dir: str | os.PathLike) -> dict:
@@ -121,11 +182,23 @@ def require_completed(run_dir: str | os.PathLike) -> dict:
 
 
 def find_runs(root: str | os.PathLike) -> list[Path]:
-    """Every run folder (one holding run.json) below `root`, sorted by path."""
+    """Every run folder (one holding run.json) below `root`, sorted by path; copies that a tracker
+    keeps in its artifact store are not runs."""
     root = Path(root)
     if not root.is_dir():
         raise PipelineError(f"no experiments folder at {root}")
-    return sorted(p.parent for p in root.rglob(RUN_FILE))
+    return sorted(p.parent for p in root.rglob(RUN_FILE) if not set(p.relative_to(root).parts) & set(ARTIFACT_STORES))
+
+
+def completed_runs(root: str | os.PathLike) -> Iterator[tuple[Path, dict]]:
+    """(folder, record) of every completed run below `root`; folders with a broken run.json are skipped."""
+    for run_dir in find_runs(root):
+        try:
+            record = read_run(run_dir)
+        except PipelineError:
+            continue
+        if record.get("status") == "completed":
+            yield run_dir, record
 
 
 def completed_twin(experiments_dir: str | os.PathLike, config_hash: str, exclude: Path | None = None) -> Path | None:
@@ -133,6 +206,10 @@ def completed_twin(experiments_dir: str | os.PathLike, config_hash: str, exclude
     root = Path(experiments_dir)
     if not root.is_dir():
         return None
+    for run_dir, record in completed_runs(root):
+        if record.get("config_hash") == config_hash and (exclude is None or run_dir.resolve() != Path(exclude).resolve()):
+            return run_dir
+    return None
     for run_dir in find_runs(root):
         if exclude is not None and run_dir.resolve() == Path(exclude).resolve():
             continue

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.files import read_text_file
+from pipeline.files import read_csv_rows, read_text_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESERVED = ("wikinews_2020.csv", "dev_test_en.tsv", "test_en_labeled.tsv")
@@ -78,11 +78,7 @@ def load_seed(relative: str, external_dir: str | None = None) -> list[Article]:
 
 def load_wikinews(relative: str, external_dir: str | None = None, limit: int | None = None) -> list[Article]:
     """Wikinews articles from a CSV with url, date, title, text; the url is the document id."""
-    path = find_external_file(relative, external_dir)
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    if not rows or "text" not in rows[0] or "url" not in rows[0]:
-        raise PipelineError(f"{path} has no url/text columns: is it a Wikinews sample CSV?")
+    rows = read_csv_rows(find_external_file(relative, external_dir), ("url", "text"))
     articles = [Article(r["url"], r["text"], "wikinews", r.get("title", "")) for r in rows]
     return articles[:limit] if limit else articles
 
@@ -97,12 +93,11 @@ def load_subjectivity(
     """
     path = find_external_file(relative, external_dir, evaluation)
     keep = set(keep)
-    with path.open(newline="", encoding="utf-8") as handle:
-        if path.suffix == ".tsv":
-            rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-            pairs = [(r.get("sentence_id", ""), r["sentence"], r["label"]) for r in rows]
-        else:
-            pairs = [(str(i), r["Sentence"], r["Label"]) for i, r in enumerate(csv.DictReader(handle))]
+    if path.suffix == ".tsv":
+        rows = read_csv_rows(path, ("sentence", "label"), delimiter="\t", quoting=csv.QUOTE_NONE)
+        pairs = [(r.get("sentence_id", ""), r["sentence"], r["label"]) for r in rows]
+    else:
+        pairs = [(str(i), r["Sentence"], r["Label"]) for i, r in enumerate(read_csv_rows(path, ("Sentence", "Label")))]
     mapped = {"SUBJ": "opinion", "OBJ": "not_opinion"}
     return [
         LabelledSentence(f"{relative}#{sid}", text.strip(), mapped[label], relative)

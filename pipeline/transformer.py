@@ -161,7 +161,7 @@ class EmbeddingClassifier(TransformerClassifier):
 
         source = resolve_checkpoint(self.checkpoint)
         self._load_tokenizer(source)
-        self.encoder = AutoModel.from_pretrained(source).eval()
+        self.encoder = AutoModel.from_pretrained(source, use_safetensors=True).eval()
 
     def embed(self, texts: Sequence[str], prevs: Sequence[str] | None = None) -> np.ndarray:
         """Mean-pooled, L2-normalised sentence embeddings."""
@@ -238,7 +238,7 @@ class FineTunedClassifier(TransformerClassifier):
         source = resolve_checkpoint(self.checkpoint)
         self._load_tokenizer(source)
         self.model = AutoModelForSequenceClassification.from_pretrained(
-            source, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=dict(LABEL2ID),
+            source, use_safetensors=True, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=dict(LABEL2ID),
             problem_type="single_label_classification")
         if self.num_layers:  # keep the first layers only: less compute per sentence
             encoder = self.model.base_model.encoder

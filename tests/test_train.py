@@ -60,5 +60,5 @@ def test_untrusted_types_are_refused(tmp_path):
     import skops.io as sio
 
     (tmp_path / "model.skops").write_bytes(sio.dumps(Payload()))
-    with pytest.raises(PipelineError, match="not trusted: .*Payload"):
+    with pytest.raises(PipelineError, match="Untrusted types found in the file: .*Payload"):
         load_model(tmp_path)
