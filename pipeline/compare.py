@@ -77,7 +77,7 @@ def summarise(runs: Sequence[dict]) -> list[dict]:
         row = {
             "run_id": rec.get("run_id", r["dir"].name),
             "experiment": rec.get("experiment"),
-            "model": model_label({"label": r["config"].get("model.label"), "name": r["config"].get("model.name")}),
+            "model": model_label(r["config"], "model."),
             "overrides": " ".join(f"{k}={r['config'][k]}" for k in changed if k in r["config"] and k != "model.name"),
             "macro_f1": m.get("macro_f1"),
             "macro_f1_lo": ci[0],

@@ -29,9 +29,10 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver("run_id", lambda: secrets.token_hex(3), use_cache=True)
 
 
-def model_label(model: dict) -> str:
-    """How results name a model config: its `label` if it sets one, else its `name`."""
-    return model.get("label") or model["name"]
+def model_label(model: dict, prefix: str = "") -> str | None:
+    """How results name a model config: its `label` if it sets one, else its `name` (`prefix`: the
+    key prefix in a flattened config, e.g. "model.")."""
+    return model.get(f"{prefix}label") or model.get(f"{prefix}name")
 
 
 def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
