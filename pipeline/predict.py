@@ -9,7 +9,7 @@ Output is JSON Lines (stdout when `output` is omitted; an output file appears on
 Input is streamed: JSON Lines are read, labelled and written `batch_size` records at a time, and an
 article's sentences are labelled `batch_size` at a time, so memory does not grow with the number of
 sentences. Batches are labelled by `workers` forked processes at once (default: 2, or 1 on a
-one-core machine), in order, with at most `workers` + 1 batches in flight. An article file
+one-core machine; transformer models use every core from one process), in order, with at most `workers` + 1 batches in flight. An article file
 over `max_article_mb` is refused before anything is loaded (an article's text and its units are
 held in memory while it is split: about 6 times the file size).
 """
@@ -37,6 +37,7 @@ from pipeline.labels import LABELS
 from pipeline.runs import read_run_config, require_completed
 from pipeline.split import get_splitter
 from pipeline.train import load_model, predict_scores
+from pipeline.transformer import TransformerClassifier
 
 USAGE = ("usage: python -m pipeline.predict run_dir=RUN input=FILE [output=FILE] [batch_size=N] "
          "[max_article_mb=N] [workers=N]")
@@ -55,7 +56,9 @@ class Predictor:
         require_completed(self.run_dir)
         self.splitter = get_splitter(_splitter_name(read_run_config(self.run_dir), self.run_dir))
         self.model = load_model(self.run_dir)
-        self.workers = workers if "fork" in multiprocessing.get_all_start_methods() else 1
+        # a transformer already runs on every core (PyTorch or ONNX Runtime threads): one process
+        parallel = "fork" in multiprocessing.get_all_start_methods() and not isinstance(self.model, TransformerClassifier)
+        self.workers = workers if parallel else 1
 
     def label_texts(self, texts: Sequence[str], prevs: Sequence[str] | None = None) -> list[tuple[str, dict[str, float]]]:
         """(label, scores) for each text (`prevs`: the sentence before each, for context models)."""

@@ -8,11 +8,10 @@ read the previous sentence as context (sentence-pair input). Saved models are sa
 
 from __future__ import annotations
 
-import copy
 import json
 import math
+import tempfile
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from pipeline.errors import PipelineError
 from pipeline.labels import LABEL2ID, LABELS
+from pipeline.onnx_serving import ONNX_FILE, QUANTIZATIONS, RUNTIMES, OnnxClassifier, export_onnx
 
 DEFAULT_CHECKPOINT = "all-MiniLM-L6-v2"
 MANIFEST = "model.json"
@@ -38,26 +38,6 @@ def _torch():
     import torch
 
     return torch
-
-
-def _int8_layer(name: str) -> bool:
-    """Encoder linear layers served in int8: all but each block's feed-forward output projection,
-    whose GELU inputs are heavy-tailed (quantising it cost macro-F1 in docs/models.md)."""
-    feed_forward_out = name.endswith(".output.dense") and ".attention." not in name
-    return ".encoder." in f".{name}" and not feed_forward_out
-
-
-def quantize_int8(model):
-    """A copy of `model` whose encoder linear layers (see `_int8_layer`) run in dynamic int8 with
-    per-channel weights; embeddings, pooler and classification head stay float32."""
-    torch = _torch()
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    layers = {name: per_channel_dynamic_qconfig for name, module in model.named_modules()
-              if isinstance(module, torch.nn.Linear) and _int8_layer(name)}
-    with warnings.catch_warnings():  # torch.ao's notice that the API moves to torchao
-        warnings.simplefilter("ignore")
-        return quantize_dynamic(copy.deepcopy(model), layers)
 
 
 def tokenize(tokenizer, texts: Sequence[str], prevs: Sequence[str] | None, max_length: int):
@@ -210,26 +190,28 @@ class EmbeddingClassifier(TransformerClassifier):
 
 class FineTunedClassifier(TransformerClassifier):
     """`AutoModelForSequenceClassification` fine-tuned end to end with class weights and early
-    stopping on the macro-F1 of a grouped dev split (a plain PyTorch loop, no Trainer)."""
+    stopping on the macro-F1 of a grouped dev split (a plain PyTorch loop, no Trainer). Served by
+    PyTorch (`runtime: torch`) or by ONNX Runtime (`runtime: onnx`, optionally `quantize: int8`);
+    the ONNX graph is exported when training ends and saved beside the Hugging Face folder."""
 
     kind = "finetune"
     FOLDER = "hf_model"
-    QUANTIZE = {None: lambda model: model, "int8": quantize_int8}
+    ONNX_FOLDER = "onnx"
     INFERENCE_BATCH = 64
 
     def __init__(self, epochs: int = 4, learning_rate: float = 5e-5, weight_decay: float = 0.01,
                  warmup_ratio: float = 0.1, class_weight: str | None = "balanced", dev_fraction: float = 0.1,
                  patience: int = 2, max_steps: int | None = None, num_layers: int | None = None,
-                 quantize: str | None = None, **kwargs):
+                 runtime: str = "torch", quantize: str | None = None, **kwargs):
         super().__init__(**kwargs)
-        if quantize not in self.QUANTIZE:
-            raise PipelineError(f"model.params.quantize must be one of {sorted(map(str, self.QUANTIZE))}, not {quantize!r}")
-        self.quantize = quantize
+        self.runtime, self.quantize = _serving(runtime, quantize)
         self.epochs, self.learning_rate, self.weight_decay = epochs, learning_rate, weight_decay
         self.warmup_ratio, self.class_weight, self.dev_fraction = warmup_ratio, class_weight, dev_fraction
         self.patience, self.max_steps, self.num_layers = patience, max_steps, num_layers
         self.model = None
         self._served = None
+        self._onnx_path: Path | None = None
+        self._onnx_tmp: tempfile.TemporaryDirectory | None = None
         self.history: list[dict] = []
 
     def _new_model(self):
@@ -314,14 +296,31 @@ class FineTunedClassifier(TransformerClassifier):
         if best_state is not None:
             self.model.load_state_dict(best_state)
         self.model.eval()
-        self._served = None
+        self.serve_as(self.runtime, self.quantize)
+        if self.runtime == "onnx":  # exported now, so the export counts as training time
+            self._export()
         return self
+
+    def serve_as(self, runtime: str, quantize: str | None = None) -> FineTunedClassifier:
+        """Serve the fitted weights another way from now on (the benchmark compares them)."""
+        self.runtime, self.quantize = _serving(runtime, quantize)
+        self._served, self._onnx_path = None, None
+        return self
+
+    def _export(self) -> Path:
+        """The ONNX graph of the fitted model as served (exported to a temporary folder once)."""
+        if self._onnx_path is None:
+            self._onnx_tmp = tempfile.TemporaryDirectory(prefix="pipeline-onnx-")
+            example = self._features(["A short one.", "A somewhat longer example sentence, for shapes."],
+                                     ["", "A short one."]).batch(np.arange(2))
+            self._onnx_path = export_onnx(self.model, example, Path(self._onnx_tmp.name) / ONNX_FILE, self.quantize)
+        return self._onnx_path
 
     @property
     def served(self):
-        """The model that predicts: the float32 weights, or their int8 copy (`quantize: int8`)."""
+        """The model that predicts: the PyTorch model, or an ONNX Runtime session of its graph."""
         if self._served is None:
-            self._served = self.QUANTIZE[self.quantize](self.model.eval())
+            self._served = OnnxClassifier(self._export(), self.num_threads) if self.runtime == "onnx" else self.model.eval()
         return self._served
 
     def _scores(self, model, data: Features, indices: np.ndarray) -> np.ndarray:
@@ -338,26 +337,45 @@ class FineTunedClassifier(TransformerClassifier):
         return self._scores(self.served, self._features(texts, prevs), np.arange(len(texts)))
 
     def save(self, directory: Path) -> None:
-        from pipeline.files import write_json
+        from pipeline.files import atomic_write_bytes, write_json
 
         folder = directory / self.FOLDER
         self.model.save_pretrained(folder, safe_serialization=True)
         self.tokenizer.save_pretrained(folder)
+        if self.runtime == "onnx":
+            atomic_write_bytes(directory / self.ONNX_FOLDER / ONNX_FILE, self._export().read_bytes())
         write_json(directory / MANIFEST, {"kind": self.kind, "checkpoint": self.checkpoint, "use_context": self.use_context,
                                           "max_length": self.max_length, "batch_size": self.batch_size,
-                                          "quantize": self.quantize, "history": self.history})
+                                          "runtime": self.runtime, "quantize": self.quantize, "history": self.history})
 
     @classmethod
     def load(cls, directory: Path, manifest: dict) -> FineTunedClassifier:
         from transformers import AutoModelForSequenceClassification
 
+        from pipeline.files import require_file
+
         folder = directory / cls.FOLDER
         model = cls(checkpoint=str(folder), use_context=manifest["use_context"], max_length=manifest["max_length"],
-                    batch_size=manifest["batch_size"], quantize=manifest.get("quantize"))
+                    batch_size=manifest["batch_size"], runtime=manifest.get("runtime", "torch"),
+                    quantize=manifest.get("quantize"))
         model._load_tokenizer(str(folder))
         model.model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True).eval()
+        if model.runtime == "onnx":
+            model._onnx_path = directory / cls.ONNX_FOLDER / ONNX_FILE
+            require_file(model._onnx_path)
         model.history = manifest.get("history", [])
         return model
+
+
+def _serving(runtime: str, quantize: str | None) -> tuple[str, str | None]:
+    """A checked (runtime, quantize) pair: int8 is served by ONNX Runtime only."""
+    if runtime not in RUNTIMES:
+        raise PipelineError(f"model.params.runtime must be one of {list(RUNTIMES)}, not {runtime!r}")
+    if quantize not in QUANTIZATIONS:
+        raise PipelineError(f"model.params.quantize must be null or int8, not {quantize!r}")
+    if quantize and runtime != "onnx":
+        raise PipelineError("model.params.quantize=int8 needs model.params.runtime=onnx")
+    return runtime, quantize
 
 
 KINDS = {cls.kind: cls for cls in (EmbeddingClassifier, FineTunedClassifier)}

@@ -76,9 +76,35 @@ def test_embedding_run_end_to_end_with_an_explicit_local_checkpoint(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     (run_dir,) = (tmp_path / "smoke").iterdir()
     assert json.loads((run_dir / "model.json").read_text())["checkpoint"] == str(folder)
+    assert_cli_predicts(run_dir, tmp_path)
+
+
+def test_default_fine_tune_run_serves_int8_onnx_from_its_folder(tmp_path):
+    import json
+
+    from conftest import run_cli
+
+    result = run_cli("pipeline", "experiment=smoke", "model=minilm_finetune", "model.params.max_steps=2",
+                     "model.params.epochs=1", "model.params.num_layers=1", "eval.n_bootstrap=10",
+                     f"paths.experiments_dir={tmp_path}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    (run_dir,) = (tmp_path / "smoke").iterdir()
+    manifest = json.loads((run_dir / "model.json").read_text())
+    assert (manifest["runtime"], manifest["quantize"]) == ("onnx", "int8")
+    assert (run_dir / "onnx" / "model.onnx").is_file() and (run_dir / "hf_model" / "model.safetensors").is_file()
+    assert_cli_predicts(run_dir, tmp_path)
+
+
+def assert_cli_predicts(run_dir, tmp_path) -> None:
+    """`pipeline.predict` labels a JSON Lines record with the finished run."""
+    import json
+
+    from conftest import run_cli
+
     (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "The senator said no.", "prev": "It rained."}\n')
     out = run_cli("pipeline.predict", f"run_dir={run_dir}", f"input={tmp_path / 'in.jsonl'}")
-    assert out.returncode == 0 and json.loads(out.stdout)["label"] in LABELS
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout)["label"] in LABELS
 
 
 def test_fine_tuning_a_truncated_encoder_saves_and_reloads_it(tmp_path):
@@ -92,23 +118,30 @@ def test_fine_tuning_a_truncated_encoder_saves_and_reloads_it(tmp_path):
     assert np.allclose(predict_scores(again, TEXTS), scores, atol=1e-5)
 
 
-def test_int8_serving_keeps_float_weights_and_labels(tmp_path):
-    params = {"batch_size": 4, "max_steps": 3, "epochs": 1, "max_length": 48}
+def test_onnx_serving_matches_pytorch_and_reloads_from_the_run_folder(tmp_path):
+    params = {"batch_size": 4, "max_steps": 3, "epochs": 1, "num_layers": 2, "max_length": 48, "use_context": True}
     model = fit_model(build_model("finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
-    float_scores = predict_scores(model, TEXTS, PREVS)
-    model.quantize, model._served = "int8", None
-    int8_scores = predict_scores(model, TEXTS, PREVS)
-    assert type(model.served).__name__ == type(model.model).__name__ and model.served is not model.model
-    from torch.ao.nn.quantized.dynamic import Linear as Int8Linear
-
-    block = model.served.base_model.encoder.layer[0]
-    assert isinstance(block.intermediate.dense, Int8Linear) and isinstance(block.attention.self.query, Int8Linear)
-    assert not isinstance(block.output.dense, Int8Linear)  # feed-forward output stays float32
-    assert not isinstance(model.served.classifier, Int8Linear)  # the head stays float32
-    assert np.abs(int8_scores - float_scores).max() < 0.05
+    torch_scores = predict_scores(model, TEXTS, PREVS)
+    onnx_scores = predict_scores(model.serve_as("onnx"), TEXTS, PREVS)
+    assert type(model.served).__name__ == "OnnxClassifier"
+    assert np.abs(onnx_scores - torch_scores).max() < 1e-4  # same graph, padded batches included
+    int8_scores = predict_scores(model.serve_as("onnx", "int8"), TEXTS, PREVS)
+    assert 0 < np.abs(int8_scores - torch_scores).max() < 0.05  # int8 weights: close, not identical
     save_model(model, tmp_path)
+    assert (tmp_path / "onnx" / "model.onnx").is_file() and (tmp_path / "hf_model" / "model.safetensors").is_file()
     again = load_model(tmp_path)
-    assert again.quantize == "int8"
-    assert np.allclose(predict_scores(again, TEXTS, PREVS), int8_scores, atol=1e-5)
-    with pytest.raises(PipelineError, match="quantize must be one of"):
-        build_model("finetune", {"quantize": "int4"}, seed=0)
+    assert (again.runtime, again.quantize) == ("onnx", "int8")
+    assert np.allclose(predict_scores(again, TEXTS, PREVS), int8_scores, atol=1e-6)
+    (tmp_path / "onnx" / "model.onnx").unlink()
+    with pytest.raises(PipelineError, match="model.onnx"):
+        load_model(tmp_path)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"quantize": "int4"}, "quantize must be null or int8"),
+    ({"runtime": "tensorrt"}, "runtime must be one of"),
+    ({"runtime": "torch", "quantize": "int8"}, "needs model.params.runtime=onnx"),
+])
+def test_bad_serving_options_are_refused_in_one_line(params, message):
+    with pytest.raises(PipelineError, match=message):
+        build_model("finetune", params, seed=0)
