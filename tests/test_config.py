@@ -66,7 +66,7 @@ def test_unknown_choices_are_named_with_the_valid_ones():
     assert unknown_choice(["model=tfidf_svm", "seed=3"]) is None
     assert unknown_choice(["model=majority,rules"]) is None
     message = unknown_choice(["model=bert"])
-    assert message == "unknown model 'bert'; choose one of: majority, minilm_embed_logreg, minilm_finetune, minilm_finetune_fast, rules, tfidf_logreg, tfidf_svm"
+    assert message == "unknown model 'bert'; choose one of: majority, minilm_embed_logreg, minilm_finetune, rules, tfidf_logreg, tfidf_svm"
     assert unknown_choice(["+experiment=nope"]).startswith("unknown experiment 'nope'")
 
 
