@@ -9,9 +9,10 @@ Output is JSON Lines (stdout when `output` is omitted; an output file appears on
 Input is streamed: JSON Lines are read, labelled and written `batch_size` records at a time, and an
 article's sentences are labelled `batch_size` at a time, so memory does not grow with the number of
 sentences. Batches are labelled by `workers` forked processes at once (default: 2, or 1 on a
-one-core machine; transformer models use every core from one process), in order, with at most `workers` + 1 batches in flight. An article file
-over `max_article_mb` is refused before anything is loaded (an article's text and its units are
-held in memory while it is split: about 6 times the file size).
+one-core machine; a transformer model uses every core from one process), in order, with at most
+`workers` + 1 batches in flight. An article file over `max_article_mb` is refused before anything is
+loaded (an article's text and its units are held in memory while it is split: about 6 times the file
+size).
 """
 
 from __future__ import annotations

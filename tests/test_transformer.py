@@ -93,6 +93,9 @@ def test_default_fine_tune_run_serves_int8_onnx_from_its_folder(tmp_path):
     assert (manifest["runtime"], manifest["quantize"]) == ("onnx", "int8")
     assert (run_dir / "onnx" / "model.onnx").is_file() and (run_dir / "hf_model" / "model.safetensors").is_file()
     assert_cli_predicts(run_dir, tmp_path)
+    from pipeline.predict import Predictor
+
+    assert Predictor(run_dir, workers=2).workers == 1  # ONNX Runtime's threads already use every core
 
 
 def assert_cli_predicts(run_dir, tmp_path) -> None:
