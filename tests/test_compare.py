@@ -62,3 +62,16 @@ def test_significance_tests_on_known_cases():
     assert clear["delta_macro_f1"] > 0.4 and clear["p_value"] < 0.01
     test = mcnemar(gold, worse, gold)
     assert (test["only_a_right"], test["only_b_right"]) == (0, 100) and test["p_value"] < 1e-20
+
+
+def test_a_model_label_names_the_model_in_results(capsys, two_runs, tmp_path):
+    import yaml
+
+    _, _, rules_run = two_runs
+    copy = tmp_path / "labelled" / rules_run.name
+    shutil.copytree(rules_run, copy)
+    config = yaml.safe_load((copy / "config.yaml").read_text())
+    config["model"]["label"] = "rules_v2"  # as `+model.label=rules_v2` on the command line writes it
+    (copy / "config.yaml").write_text(yaml.safe_dump(config))
+    rows = json.loads(output(capsys, str(tmp_path / "labelled"), "--format", "json"))
+    assert [r["model"] for r in rows] == ["rules_v2"]
