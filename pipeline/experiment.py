@@ -26,7 +26,6 @@ from pipeline.report import write_report
 from pipeline.runs import (
     CONFIG_FILE,
     RunRecord,
-    claim_run_dir,
     fingerprint,
     tracked_run,
 )
@@ -198,9 +197,9 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
     """
     record = RunRecord(run_id=Path(run_dir).name, experiment=cfg["experiment_name"], seed=cfg["seed"],
                        overrides=list(overrides), config_hash=config_identity(cfg))
-    run_dir = claim_run_dir(Path(run_dir), record)
+    run_dir = Path(run_dir)
     try:
-        with tracked_run(run_dir, record):
+        with tracked_run(run_dir, record) as run_dir:
             atomic_write_text(run_dir / CONFIG_FILE, yaml.safe_dump(cfg, sort_keys=False))
             splits, labeler, data_summary = prepare(cfg, run_dir, record)
             model, scores, timings = fit_and_measure(cfg, run_dir, splits)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import platform
+import signal
 import socket
 import subprocess
 import time
@@ -87,6 +88,10 @@ class RunRecord:
     pid: int = field(default_factory=os.getpid)
 
 
+# Signals that stop a run (SIGTERM is raised as KeyboardInterrupt, see pipeline.errors).
+INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
+
+
 def claim_run_dir(run_dir: Path, record: RunRecord) -> Path:
     """Create `run.json` in `run_dir`, or in `run_dir-2`, `-3`, ... when another run already holds the
     folder, so two runs never share one; `record.run_id` becomes the folder's name."""
@@ -102,13 +107,21 @@ def claim_run_dir(run_dir: Path, record: RunRecord) -> Path:
 
 
 @contextmanager
-def tracked_run(run_dir: Path, record: RunRecord) -> Iterator[RunRecord]:
-    """Keep `run.json` truthful: running while inside, then completed, failed or interrupted."""
-    path = Path(run_dir) / RUN_FILE
-    write_json(path, asdict(record))
+def tracked_run(run_dir: Path, record: RunRecord) -> Iterator[Path]:
+    """Claim a run folder (`claim_run_dir`, yielded) and keep its `run.json` truthful: running while
+    inside, then completed, failed or interrupted. Ctrl-C and SIGTERM are held while the folder is
+    claimed and raised inside, so no signal can leave a claimed run marked running."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+    try:
+        run_dir = claim_run_dir(Path(run_dir), record)
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
+        raise
+    path = run_dir / RUN_FILE
     began = time.perf_counter()
     try:
-        yield record
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)  # a held signal is raised here
+        yield run_dir
         record.status = "completed"
     except KeyboardInterrupt:
         record.status, record.error = "interrupted", "KeyboardInterrupt"
