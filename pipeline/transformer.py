@@ -43,6 +43,7 @@ def _torch():
 def tokenize(tokenizer, texts: Sequence[str], prevs: Sequence[str] | None, max_length: int):
     """A `datasets.Dataset` of token ids (no padding: batches are padded as they are formed)."""
     from datasets import Dataset
+    from datasets.fingerprint import generate_random_fingerprint
 
     columns = {"text": list(texts)}
     if prevs is not None:
@@ -55,15 +56,21 @@ def tokenize(tokenizer, texts: Sequence[str], prevs: Sequence[str] | None, max_l
         return tokenizer(batch["text"], truncation=True, max_length=max_length)
 
     dataset = Dataset.from_dict(columns)
+    # in memory and never cached, so a random fingerprint spares hashing the tokenizer (~0.5 s a call)
     return dataset.map(encode, batched=True, remove_columns=list(columns), desc="tokenize",
-                       load_from_cache_file=False, keep_in_memory=True)
+                       load_from_cache_file=False, keep_in_memory=True, new_fingerprint=generate_random_fingerprint())
+
+
+def spread_layers(total: int, keep: int) -> list[int]:
+    """`keep` of `total` layer indices, evenly spaced, the first and last included."""
+    return sorted({round(i) for i in np.linspace(0, total - 1, min(keep, total))})
 
 
 class Features:
     """Tokenised sentences held as Python lists (read once from Arrow) and padded per batch."""
 
     def __init__(self, dataset, pad_token_id: int):
-        self.columns = {name: dataset[name] for name in dataset.column_names}
+        self.columns = dataset.to_dict()  # plain lists: indexing a datasets Column reads Arrow per row
         self.pad_values = {name: pad_token_id if name == "input_ids" else 0 for name in self.columns}
         self.lengths = np.array([len(ids) for ids in self.columns["input_ids"]])
 
@@ -198,21 +205,38 @@ class FineTunedClassifier(TransformerClassifier):
     FOLDER = "hf_model"
     ONNX_FOLDER = "onnx"
     INFERENCE_BATCH = 64
+    TEMPERATURE = 2.0  # distillation: softens the teacher's probabilities
 
     def __init__(self, epochs: int = 4, learning_rate: float = 5e-5, weight_decay: float = 0.01,
                  warmup_ratio: float = 0.1, class_weight: str | None = "balanced", dev_fraction: float = 0.1,
                  patience: int = 2, max_steps: int | None = None, num_layers: int | None = None,
-                 runtime: str = "torch", quantize: str | None = None, **kwargs):
+                 distil_layers: int | None = None, distil_epochs: int = 3, runtime: str = "torch",
+                 quantize: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.runtime, self.quantize = _serving(runtime, quantize)
         self.epochs, self.learning_rate, self.weight_decay = epochs, learning_rate, weight_decay
         self.warmup_ratio, self.class_weight, self.dev_fraction = warmup_ratio, class_weight, dev_fraction
         self.patience, self.max_steps, self.num_layers = patience, max_steps, num_layers
-        self.model = None
+        self.distil_layers, self.distil_epochs = distil_layers, distil_epochs
+        self._model = None
+        self._folder: Path | None = None  # a saved model's folder, loaded into `model` on first use
         self._served = None
         self._onnx_path: Path | None = None
         self._onnx_tmp: tempfile.TemporaryDirectory | None = None
         self.history: list[dict] = []
+
+    @property
+    def model(self):
+        """The PyTorch model; a loaded run reads its weights on first use, which ONNX serving skips."""
+        if self._model is None and self._folder is not None:
+            from transformers import AutoModelForSequenceClassification
+
+            self._model = AutoModelForSequenceClassification.from_pretrained(self._folder, use_safetensors=True).eval()
+        return self._model
+
+    @model.setter
+    def model(self, model) -> None:
+        self._model = model
 
     def _new_model(self):
         from transformers import AutoModelForSequenceClassification
@@ -238,9 +262,7 @@ class FineTunedClassifier(TransformerClassifier):
         return train, dev
 
     def fit(self, texts, y, prevs=None, groups=None) -> FineTunedClassifier:
-        from sklearn.metrics import f1_score
         from sklearn.utils.class_weight import compute_class_weight
-        from tqdm.auto import tqdm
 
         torch = self._setup_torch()
         self._new_model()
@@ -251,24 +273,66 @@ class FineTunedClassifier(TransformerClassifier):
         present = np.unique(y[train_idx])
         if self.class_weight == "balanced":
             weights[present] = compute_class_weight("balanced", classes=present, y=y[train_idx])
-        loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights))
+        cross_entropy = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights))
+        targets = torch.tensor(y)
+
+        def hard_loss(logits, idx):
+            return cross_entropy(logits, targets[idx])
+
+        self.history = self._train(data, y, train_idx, dev_idx, hard_loss, "fine-tune")
+        if self.distil_layers:
+            self.history += self._distil(data, y, train_idx, dev_idx, hard_loss)
+        self.model.eval()
+        self.serve_as(self.runtime, self.quantize)
+        if self.runtime == "onnx":  # exported now, so the export counts as training time
+            self._export()
+        return self
+
+    def _distil(self, data: Features, y: np.ndarray, train_idx: np.ndarray, dev_idx: np.ndarray, hard_loss) -> list[dict]:
+        """Distil the fine-tuned model into a copy that keeps `distil_layers` of its layers (evenly
+        spaced, first and last kept), trained on the teacher's softened probabilities and the gold labels."""
+        torch = _torch()
+        teacher = torch.from_numpy(self._scores(self.model, data, np.arange(len(y))))
+        soft = teacher ** (1 / self.TEMPERATURE)  # softmax(logits / T), from the probabilities
+        soft = soft / soft.sum(dim=1, keepdim=True)
+        encoder = self.model.base_model.encoder
+        keep = spread_layers(len(encoder.layer), self.distil_layers)
+        encoder.layer = torch.nn.ModuleList(encoder.layer[i] for i in keep)
+        self.model.config.num_hidden_layers = len(keep)
+
+        def loss(logits, idx):
+            log_student = torch.log_softmax(logits / self.TEMPERATURE, dim=-1)
+            kl = torch.nn.functional.kl_div(log_student, soft[idx], reduction="batchmean")
+            return 0.5 * hard_loss(logits, idx) + 0.5 * self.TEMPERATURE**2 * kl
+
+        history = self._train(data, y, train_idx, dev_idx, loss, f"distil to {len(keep)} layers", self.distil_epochs)
+        return [{**row, "stage": "distil"} for row in history]
+
+    def _train(self, data: Features, y: np.ndarray, train_idx: np.ndarray, dev_idx: np.ndarray, loss_fn,
+               desc: str, epochs: int | None = None) -> list[dict]:
+        """Train `self.model` on `train_idx` with `loss_fn(logits, idx)` (AdamW, linear warm-up and
+        decay), keep the weights of the epoch with the best dev macro-F1; the per-epoch history."""
+        from sklearn.metrics import f1_score
+        from tqdm.auto import tqdm
+
+        torch = _torch()
+        epochs = epochs or self.epochs
         optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         steps_per_epoch = math.ceil(len(train_idx) / self.batch_size)
-        total = min(self.max_steps or steps_per_epoch * self.epochs, steps_per_epoch * self.epochs)
+        total = min(self.max_steps or steps_per_epoch * epochs, steps_per_epoch * epochs)
         warmup = int(self.warmup_ratio * total)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda s: (s + 1) / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
         rng = np.random.default_rng(self.seed)
-        best, best_state, stale, step = -1.0, None, 0, 0
-        bar = tqdm(total=total, desc="fine-tune", unit="step")
+        best, best_state, stale, step, history = -1.0, None, 0, 0, []
+        bar = tqdm(total=total, desc=desc, unit="step")
         began = time.perf_counter()
-        for epoch in range(self.epochs):
+        for epoch in range(epochs):
             self.model.train()
             perm = rng.permutation(train_idx)
             for start in range(0, len(perm), self.batch_size):
                 idx = perm[start : start + self.batch_size]
-                logits = self.model(**data.batch(idx)).logits
-                loss = loss_fn(logits, torch.tensor(y[idx]))
+                loss = loss_fn(self.model(**data.batch(idx)).logits, idx)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
                 optimizer.step()
@@ -283,8 +347,8 @@ class FineTunedClassifier(TransformerClassifier):
             if len(dev_idx):
                 predicted = self._scores(self.model, data, dev_idx).argmax(axis=1)
                 dev_f1 = float(f1_score(y[dev_idx], predicted, average="macro", zero_division=0))
-            self.history.append({"epoch": epoch + 1, "step": step, "loss": float(loss.item()), "dev_macro_f1": dev_f1,
-                                 "seconds": round(time.perf_counter() - began, 1)})
+            history.append({"epoch": epoch + 1, "step": step, "loss": float(loss.item()), "dev_macro_f1": dev_f1,
+                            "seconds": round(time.perf_counter() - began, 1)})
             if dev_f1 is None or dev_f1 > best:
                 best, stale = (dev_f1 if dev_f1 is not None else best), 0
                 best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
@@ -295,11 +359,7 @@ class FineTunedClassifier(TransformerClassifier):
         bar.close()
         if best_state is not None:
             self.model.load_state_dict(best_state)
-        self.model.eval()
-        self.serve_as(self.runtime, self.quantize)
-        if self.runtime == "onnx":  # exported now, so the export counts as training time
-            self._export()
-        return self
+        return history
 
     def serve_as(self, runtime: str, quantize: str | None = None) -> FineTunedClassifier:
         """Serve the fitted weights another way from now on (the benchmark compares them)."""
@@ -350,8 +410,6 @@ class FineTunedClassifier(TransformerClassifier):
 
     @classmethod
     def load(cls, directory: Path, manifest: dict) -> FineTunedClassifier:
-        from transformers import AutoModelForSequenceClassification
-
         from pipeline.files import require_file
 
         folder = directory / cls.FOLDER
@@ -359,7 +417,8 @@ class FineTunedClassifier(TransformerClassifier):
                     batch_size=manifest["batch_size"], runtime=manifest.get("runtime", "torch"),
                     quantize=manifest.get("quantize"))
         model._load_tokenizer(str(folder))
-        model.model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True).eval()
+        model._folder = folder
+        require_file(folder / "model.safetensors")
         if model.runtime == "onnx":
             model._onnx_path = directory / cls.ONNX_FOLDER / ONNX_FILE
             require_file(model._onnx_path)

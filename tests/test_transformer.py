@@ -13,6 +13,7 @@ from pipeline.train import (
     predict_scores,
     save_model,
 )
+from pipeline.transformer import spread_layers
 
 TEXTS = TOY_TEXTS * 2
 PREVS = ["", *TEXTS[:-1]]
@@ -121,6 +122,17 @@ def test_fine_tuning_a_truncated_encoder_saves_and_reloads_it(tmp_path):
     assert np.allclose(predict_scores(again, TEXTS), scores, atol=1e-5)
 
 
+def test_distilling_keeps_evenly_spaced_layers_and_reloads(tmp_path):
+    assert spread_layers(6, 4) == [0, 2, 3, 5] and spread_layers(6, 1) == [0] and spread_layers(2, 4) == [0, 1]
+    params = {"batch_size": 4, "max_steps": 2, "epochs": 1, "num_layers": 3, "distil_layers": 2, "max_length": 32}
+    model = fit_model(build_model("finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+    assert len(model.model.base_model.encoder.layer) == 2 and model.model.config.num_hidden_layers == 2
+    assert [row.get("stage") for row in model.history] == [None, "distil"]  # fine-tune, then one distil epoch
+    scores = predict_scores(model, TEXTS)
+    save_model(model, tmp_path)
+    assert np.allclose(predict_scores(load_model(tmp_path), TEXTS), scores, atol=1e-5)
+
+
 def test_onnx_serving_matches_pytorch_and_reloads_from_the_run_folder(tmp_path):
     params = {"batch_size": 4, "max_steps": 3, "epochs": 1, "num_layers": 2, "max_length": 48, "use_context": True}
     model = fit_model(build_model("finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
@@ -135,6 +147,7 @@ def test_onnx_serving_matches_pytorch_and_reloads_from_the_run_folder(tmp_path):
     again = load_model(tmp_path)
     assert (again.runtime, again.quantize) == ("onnx", "int8")
     assert np.allclose(predict_scores(again, TEXTS, PREVS), int8_scores, atol=1e-6)
+    assert again._model is None  # ONNX serving never reads the PyTorch weights
     (tmp_path / "onnx" / "model.onnx").unlink()
     with pytest.raises(PipelineError, match="model.onnx"):
         load_model(tmp_path)
