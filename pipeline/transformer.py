@@ -197,9 +197,10 @@ class EmbeddingClassifier(TransformerClassifier):
 
 class FineTunedClassifier(TransformerClassifier):
     """`AutoModelForSequenceClassification` fine-tuned end to end with class weights and early
-    stopping on the macro-F1 of a grouped dev split (a plain PyTorch loop, no Trainer). Served by
-    PyTorch (`runtime: torch`) or by ONNX Runtime (`runtime: onnx`, optionally `quantize: int8`);
-    the ONNX graph is exported when training ends and saved beside the Hugging Face folder."""
+    stopping on the macro-F1 of a grouped dev split (a plain PyTorch loop, no Trainer), then, with
+    `distil_layers`, distilled into that many of its layers. Served by PyTorch (`runtime: torch`)
+    or by ONNX Runtime (`runtime: onnx`, optionally `quantize: int8`); the ONNX graph is exported
+    when training ends and saved beside the Hugging Face folder."""
 
     kind = "finetune"
     FOLDER = "hf_model"
