@@ -280,7 +280,7 @@ class FineTunedClassifier(TransformerClassifier):
         def hard_loss(logits, idx):
             return cross_entropy(logits, targets[idx])
 
-        self.history = self._train(data, y, train_idx, dev_idx, hard_loss, "fine-tune")
+        self.history = self._train(data, y, train_idx, dev_idx, hard_loss, "fine-tune", self.epochs)
         if self.distil_layers:
             self.history += self._distil(data, y, train_idx, dev_idx, hard_loss)
         self.model.eval()
@@ -290,8 +290,8 @@ class FineTunedClassifier(TransformerClassifier):
         return self
 
     def _distil(self, data: Features, y: np.ndarray, train_idx: np.ndarray, dev_idx: np.ndarray, hard_loss) -> list[dict]:
-        """Distil the fine-tuned model into a copy that keeps `distil_layers` of its layers (evenly
-        spaced, first and last kept), trained on the teacher's softened probabilities and the gold labels."""
+        """Cut the fine-tuned model (the teacher) down to `distil_layers` of its layers (evenly spaced,
+        first and last kept) and train it on the teacher's softened probabilities and the gold labels."""
         torch = _torch()
         teacher = torch.from_numpy(self._scores(self.model, data, np.arange(len(y))))
         soft = teacher ** (1 / self.TEMPERATURE)  # softmax(logits / T), from the probabilities
@@ -310,14 +310,13 @@ class FineTunedClassifier(TransformerClassifier):
         return [{**row, "stage": "distil"} for row in history]
 
     def _train(self, data: Features, y: np.ndarray, train_idx: np.ndarray, dev_idx: np.ndarray, loss_fn,
-               desc: str, epochs: int | None = None) -> list[dict]:
+               desc: str, epochs: int) -> list[dict]:
         """Train `self.model` on `train_idx` with `loss_fn(logits, idx)` (AdamW, linear warm-up and
         decay), keep the weights of the epoch with the best dev macro-F1; the per-epoch history."""
         from sklearn.metrics import f1_score
         from tqdm.auto import tqdm
 
         torch = _torch()
-        epochs = epochs or self.epochs
         optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         steps_per_epoch = math.ceil(len(train_idx) / self.batch_size)
         total = min(self.max_steps or steps_per_epoch * epochs, steps_per_epoch * epochs)
