@@ -1,6 +1,7 @@
 """Sentence splitters side by side: the English Golden Rules, a hand-checked news set, throughput.
 
-    python benchmarks/splitters.py [--splitters news,pysbd,syntok,blingfire,punkt,spacy] [--repeat 3]
+    python benchmarks/splitters.py
+        [--splitters news,pysbd,syntok,blingfire,punkt,spacy] [--repeat 3]
 
 Splitters: ours (`news`), pysbd, syntok, blingfire, nltk Punkt (built with the project's news
 abbreviations, since its trained data cannot be downloaded here) and spaCy's rule-based sentencizer
@@ -27,8 +28,8 @@ import sys
 import time
 from collections import defaultdict
 
-from pipeline.files import iter_jsonl
-from pipeline.sources import REPO_ROOT, load_seed, load_wikinews
+from pipeline.core.files import REPO_ROOT, iter_jsonl
+from pipeline.data.corpora import load_seed, load_wikinews
 from pipeline.split import SPLITTERS, get_splitter
 
 WIKINEWS_2019 = "wikinews-sample/wikinews_2019.csv"
@@ -60,8 +61,13 @@ def news_scores(split, gold: dict[str, list[dict]], texts: dict[str, str]) -> di
             total[is_sentence] += 1
             found[is_sentence] += (u["start"], u["end"], u["kind"]) in spans
     precision, recall = tp / (tp + fp), tp / (tp + fn)
-    return {"precision": precision, "recall": recall, "f1": 2 * precision * recall / (precision + recall),
-            "exact": found[True] / total[True], "kinds": found[False] / total[False]}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall),
+        "exact": found[True] / total[True],
+        "kinds": found[False] / total[False],
+    }
 
 
 def throughput(split, texts: list[str], repeat: int) -> float:
@@ -82,7 +88,7 @@ def available(name: str) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--splitters", default=",".join(SPLITTERS))
+    parser.add_argument("--splitters", default=",".join(SPLITTERS.names()))
     parser.add_argument("--repeat", type=int, default=3, help="throughput passes; the best counts")
     args = parser.parse_args()
     gold: dict[str, list[dict]] = defaultdict(list)
@@ -97,14 +103,25 @@ def main() -> int:
             continue
         split = get_splitter(name)
         split("Warm up. Once.")
-        rows.append({"splitter": name, "golden_rules": golden_rules(split), **news_scores(split, gold, texts),
-                     "mb_per_s": throughput(split, sample, args.repeat)})
+        rows.append(
+            {
+                "splitter": name,
+                "golden_rules": golden_rules(split),
+                **news_scores(split, gold, texts),
+                "mb_per_s": throughput(split, sample, args.repeat),
+            }
+        )
     base = next((r["mb_per_s"] for r in rows if r["splitter"] == "pysbd"), rows[0]["mb_per_s"])
-    print(f"{'splitter':<10} {'golden':>7} {'news P':>7} {'news R':>7} {'news F1':>8} {'exact':>7} {'kinds':>7} "
-          f"{'MB/s':>8} {'x pysbd':>8}")
+    print(
+        f"{'splitter':<10} {'golden':>7} {'news P':>7} {'news R':>7} {'news F1':>8} "
+        f"{'exact':>7} {'kinds':>7} {'MB/s':>8} {'x pysbd':>8}"
+    )
     for r in rows:
-        print(f"{r['splitter']:<10} {r['golden_rules']:>7.3f} {r['precision']:>7.3f} {r['recall']:>7.3f} {r['f1']:>8.3f} "
-              f"{r['exact']:>7.3f} {r['kinds']:>7.3f} {r['mb_per_s']:>8.3f} {r['mb_per_s'] / base:>8.1f}")
+        print(
+            f"{r['splitter']:<10} {r['golden_rules']:>7.3f} {r['precision']:>7.3f} "
+            f"{r['recall']:>7.3f} {r['f1']:>8.3f} {r['exact']:>7.3f} {r['kinds']:>7.3f} "
+            f"{r['mb_per_s']:>8.3f} {r['mb_per_s'] / base:>8.1f}"
+        )
     print(json.dumps(rows), file=sys.stderr)
     return 0
 

@@ -27,14 +27,13 @@ from pathlib import Path
 import yaml
 from sklearn.metrics import f1_score
 
-from pipeline.config import model_label
-from pipeline.files import iter_jsonl
-from pipeline.labels import LABEL2ID
-from pipeline.predict import Predictor
-from pipeline.sources import load_wikinews
-from pipeline.split import split_text
-from pipeline.transformer import FineTunedClassifier
-
+from pipeline.core.config import model_label
+from pipeline.core.files import iter_jsonl
+from pipeline.core.labels import LABEL2ID
+from pipeline.data.corpora import load_wikinews
+from pipeline.models.finetune.model import FineTuned
+from pipeline.predictor import Predictor
+from pipeline.split.news import split_text
 
 SERVING = (("torch", None), ("onnx", None), ("onnx", "int8"))
 
@@ -49,8 +48,18 @@ def sentences(n: int) -> list[str]:
 
 
 def train(model: str, root: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pipeline", f"model={model}", f"experiment_name={model}",
-                    f"paths.experiments_dir={root}"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            f"model={model}",
+            f"experiment_name={model}",
+            f"paths.experiments_dir={root}",
+        ],
+        check=True,
+        capture_output=True,
+    )
     (run_dir,) = (root / model).iterdir()
     return run_dir
 
@@ -79,19 +88,29 @@ def measure(run_dir: Path, texts: list[str]) -> list[tuple]:
     metrics = json.loads((run_dir / "metrics.json").read_text())
     name = model_label(yaml.safe_load((run_dir / "config.yaml").read_text())["model"])
     predictor = Predictor(run_dir)
-    if not isinstance(predictor.model, FineTunedClassifier) or predictor.model.use_context:
-        return [(name, metrics.get("train_seconds"), throughput(predictor, texts), metrics["macro_f1"])]
+    if not isinstance(predictor.model, FineTuned) or predictor.model.use_context:
+        return [
+            (name, metrics.get("train_seconds"), throughput(predictor, texts), metrics["macro_f1"])
+        ]
     rows = []
-    for runtime, quantize in SERVING:
-        predictor.model.serve_as(runtime, quantize)
-        rows.append((f"{name} {runtime} {quantize or 'float32'}", metrics.get("train_seconds"),
-                     throughput(predictor, texts), test_macro_f1(predictor, run_dir)))
+    for runtime, quantize in SERVING:  # the serving runtime is chosen when the run is loaded
+        predictor = Predictor(run_dir, runtime=runtime, quantize=quantize)
+        rows.append(
+            (
+                f"{name} {runtime} {quantize or 'float32'}",
+                metrics.get("train_seconds"),
+                throughput(predictor, texts),
+                test_macro_f1(predictor, run_dir),
+            )
+        )
     return rows
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("runs", nargs="*", type=Path, help="finished run folders (default: train each model)")
+    parser.add_argument(
+        "runs", nargs="*", type=Path, help="finished run folders (default: train each model)"
+    )
     parser.add_argument("--models", default="tfidf_logreg,minilm_embed_logreg,minilm_finetune")
     parser.add_argument("--sentences", type=int, default=2000)
     args = parser.parse_args()
@@ -100,9 +119,14 @@ def main() -> int:
         runs = args.runs or [train(m, Path(tmp)) for m in args.models.split(",")]
         rows = [row for run_dir in runs for row in measure(run_dir, texts)]
     base_train, base_speed = rows[0][1] or 1e-9, rows[0][2]
-    print(f"{'model':<28} {'train s':>9} {'x first':>8} {'sent/s':>9} {'x first':>8} {'macro-F1':>9}")
+    print(
+        f"{'model':<28} {'train s':>9} {'x first':>8} {'sent/s':>9} {'x first':>8} {'macro-F1':>9}"
+    )
     for name, train_s, speed, f1 in rows:
-        print(f"{name:<28} {train_s:>9.1f} {train_s / base_train:>8.1f} {speed:>9.0f} {speed / base_speed:>8.3f} {f1:>9.3f}")
+        print(
+            f"{name:<28} {train_s:>9.1f} {train_s / base_train:>8.1f} {speed:>9.0f} "
+            f"{speed / base_speed:>8.3f} {f1:>9.3f}"
+        )
     return 0
 
 

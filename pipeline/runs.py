@@ -17,14 +17,15 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-import yaml
-
-from pipeline.errors import PipelineError, one_line
-from pipeline.files import read_text_file, write_json
+from pipeline.core.errors import PipelineError
+from pipeline.core.files import read_yaml_mapping, write_json
 
 RUN_FILE = "run.json"
 CONFIG_FILE = "config.yaml"
-ARTIFACT_STORES = ("mlflow-artifacts", "mlruns")  # folders of the experiments folder that belong to MLflow
+ARTIFACT_STORES = (
+    "mlflow-artifacts",
+    "mlruns",
+)  # folders of the experiments folder that belong to MLflow
 KEY_PACKAGES = ("scikit-learn", "datasets", "transformers", "hydra-core", "numpy", "skops", "torch")
 
 
@@ -36,11 +37,18 @@ def git_commit(cwd: Path | None = None) -> str | None:
     """The commit of the code that runs, with '-dirty' when the work tree has changes."""
     cwd = cwd or Path(__file__).resolve().parent
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10
+        )
         if head.returncode:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return head.stdout.strip() + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -88,13 +96,13 @@ class RunRecord:
     pid: int = field(default_factory=os.getpid)
 
 
-# Signals that stop a run (SIGTERM is raised as KeyboardInterrupt, see pipeline.errors).
+# Signals that stop a run (SIGTERM is raised as KeyboardInterrupt, see pipeline.core.errors).
 INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
 def claim_run_dir(run_dir: Path, record: RunRecord) -> Path:
-    """Create `run.json` in `run_dir`, or in `run_dir-2`, `-3`, ... when another run already holds the
-    folder, so two runs never share one; `record.run_id` becomes the folder's name."""
+    """Create `run.json` in `run_dir`, or in `run_dir-2`, `-3`, ... when another run already holds
+    the folder, so two runs never share one; `record.run_id` becomes the folder's name."""
     candidate, n = run_dir, 1
     while True:
         record.run_id = candidate.name
@@ -163,27 +171,24 @@ def _alive(pid: object) -> bool:
 
 
 def run_status(record: dict) -> str | None:
-    """A run's status as it really is: a `running` run whose process is gone from this machine (killed
-    with SIGKILL, out of memory, power lost) is `died`."""
+    """A run's status as it really is: a `running` run whose process is gone from this machine
+    (killed with SIGKILL, out of memory, power lost) is `died`."""
     status = record.get("status")
-    if status == "running" and record.get("host") == socket.gethostname() and not _alive(record.get("pid")):
+    if (
+        status == "running"
+        and record.get("host") == socket.gethostname()
+        and not _alive(record.get("pid"))
+    ):
         return "died"
     return status
 
 
 def read_run_config(run_dir: str | os.PathLike) -> dict:
-    """A run's saved config as plain data: `yaml.safe_load` builds no objects, and nothing in it is
-    ever instantiated (no Hydra `_target_`)."""
+    """A run's saved config as plain data (`read_yaml_mapping`: nothing in it is instantiated)."""
     path = Path(run_dir) / CONFIG_FILE
     if not path.is_file():
         raise PipelineError(f"{run_dir} has no {CONFIG_FILE}: not a complete run folder")
-    try:
-        config = yaml.safe_load(read_text_file(path))
-    except yaml.YAMLError as err:
-        raise PipelineError(f"{path} is not valid YAML ({one_line(err)})") from None
-    if not isinstance(config, dict):
-        raise PipelineError(f"{path} does not hold a config (expected a mapping)")
-    return config
+    return read_yaml_mapping(path)
 
 
 def require_completed(run_dir: str | os.PathLike) -> dict:
@@ -200,11 +205,18 @@ def find_runs(root: str | os.PathLike) -> list[Path]:
     root = Path(root)
     if not root.is_dir():
         raise PipelineError(f"no experiments folder at {root}")
-    return sorted(p.parent for p in root.rglob(RUN_FILE) if not set(p.relative_to(root).parts) & set(ARTIFACT_STORES))
+    return sorted(
+        p.parent
+        for p in root.rglob(RUN_FILE)
+        if not set(p.relative_to(root).parts) & set(ARTIFACT_STORES)
+    )
 
 
 def completed_runs(root: str | os.PathLike) -> Iterator[tuple[Path, dict]]:
-    """(folder, record) of every completed run below `root`; folders with a broken run.json are skipped."""
+    """(folder, record) of every completed run below `root`.
+
+    Folders with a broken run.json are skipped.
+    """
     for run_dir in find_runs(root):
         try:
             record = read_run(run_dir)
@@ -214,13 +226,17 @@ def completed_runs(root: str | os.PathLike) -> Iterator[tuple[Path, dict]]:
             yield run_dir, record
 
 
-def completed_twin(experiments_dir: str | os.PathLike, config_hash: str, exclude: Path | None = None) -> Path | None:
+def completed_twin(
+    experiments_dir: str | os.PathLike, config_hash: str, exclude: Path | None = None
+) -> Path | None:
     """A completed run below `experiments_dir` that computed the same config, if there is one."""
     root = Path(experiments_dir)
     if not root.is_dir():
         return None
     for run_dir, record in completed_runs(root):
-        if record.get("config_hash") == config_hash and (exclude is None or run_dir.resolve() != Path(exclude).resolve()):
+        if record.get("config_hash") == config_hash and (
+            exclude is None or run_dir.resolve() != Path(exclude).resolve()
+        ):
             return run_dir
     return None
     for run_dir in find_runs(root):

@@ -12,10 +12,17 @@ import json
 import logging
 from pathlib import Path
 
-from pipeline.config import flatten
+from pipeline.core.config import flatten
 
 log = logging.getLogger(__name__)
-ARTIFACTS = ("config.yaml", "metrics.json", "run.json", "confusion.png", "report.html", "errors.jsonl")
+ARTIFACTS = (
+    "config.yaml",
+    "metrics.json",
+    "run.json",
+    "confusion.png",
+    "report.html",
+    "errors.jsonl",
+)
 LOCK_TIMEOUT_S = 600
 
 
@@ -26,8 +33,17 @@ def tracking_uri(tracking_cfg: dict, experiments_dir: str | Path) -> str:
 
 def flat_metrics(metrics: dict) -> dict[str, float]:
     """The numbers worth plotting in MLflow, with flat names."""
-    out = {k: metrics[k] for k in ("macro_f1", "accuracy", "train_seconds", "predict_sentences_per_s", "dev_macro_f1")
-           if isinstance(metrics.get(k), (int, float))}
+    out = {
+        k: metrics[k]
+        for k in (
+            "macro_f1",
+            "accuracy",
+            "train_seconds",
+            "predict_sentences_per_s",
+            "dev_macro_f1",
+        )
+        if isinstance(metrics.get(k), (int, float))
+    }
     if metrics.get("macro_f1_ci"):
         out["macro_f1_ci_low"], out["macro_f1_ci_high"] = metrics["macro_f1_ci"]
     for label, values in metrics.get("per_class", {}).items():
@@ -38,14 +54,22 @@ def flat_metrics(metrics: dict) -> dict[str, float]:
 
 
 def log_run(cfg: dict, run_dir: Path) -> None:
-    """Log a finished (or failed) run to the configured tracker; the run folder is always written."""
+    """Log a finished (or failed) run to the configured tracker.
+
+    The run folder is always written.
+    """
     tracking_cfg = cfg.get("tracking") or {}
     if tracking_cfg.get("name") != "mlflow":
         return
     try:
         _log_mlflow(cfg, tracking_cfg, Path(run_dir))
     except Exception as err:  # noqa: BLE001 - a tracker outage must not lose or fail the run
-        log.warning("MLflow logging failed (%s: %s); the run folder %s is complete", type(err).__name__, err, run_dir)
+        log.warning(
+            "MLflow logging failed (%s: %s); the run folder %s is complete",
+            type(err).__name__,
+            err,
+            run_dir,
+        )
 
 
 def _log_mlflow(cfg: dict, tracking_cfg: dict, run_dir: Path) -> None:
@@ -61,14 +85,23 @@ def _log_mlflow(cfg: dict, tracking_cfg: dict, run_dir: Path) -> None:
         mlflow.set_tracking_uri(tracking_uri(tracking_cfg, experiments_dir))
         name = cfg["experiment_name"]
         if mlflow.get_experiment_by_name(name) is None:
-            mlflow.create_experiment(name, artifact_location=(experiments_dir / "mlflow-artifacts" / name).resolve().as_uri())
+            mlflow.create_experiment(
+                name,
+                artifact_location=(experiments_dir / "mlflow-artifacts" / name).resolve().as_uri(),
+            )
         mlflow.set_experiment(name)
         with mlflow.start_run(run_name=run_dir.name) as active:
             mlflow.log_params({k: str(v)[:500] for k, v in flatten(cfg).items()})
             mlflow.log_metrics(flat_metrics(metrics))
-            mlflow.set_tags({"status": record["status"], "run_dir": str(run_dir.resolve()),
-                             "git_commit": str(record.get("git_commit")), "data_fingerprint": str(record.get("data_fingerprint")),
-                             "error": str(record.get("error"))})
+            mlflow.set_tags(
+                {
+                    "status": record["status"],
+                    "run_dir": str(run_dir.resolve()),
+                    "git_commit": str(record.get("git_commit")),
+                    "data_fingerprint": str(record.get("data_fingerprint")),
+                    "error": str(record.get("error")),
+                }
+            )
             for artifact in ARTIFACTS:
                 if (run_dir / artifact).is_file():
                     mlflow.log_artifact(str(run_dir / artifact))

@@ -5,20 +5,25 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from pipeline.files import read_text_file
-from pipeline.sources import find_external_file
+from pipeline.core.files import read_text_file
+from pipeline.data.corpora import find_external_file
 
 REPO = Path(__file__).resolve().parent.parent
 # Eight sentences, two per label (ids of LABELS), each label's pair easy to tell apart.
 TOY_TEXTS = [
-    '"We will win," the mayor said.', "The minister told reporters the plan works.",
-    "Parliament passed the budget bill.", "The council approved a new law on housing.",
-    "Critics worry the economy is doomed.", "This is a shameful decision, many believe.",
-    "Five people died in the fire.", "The bridge opened in 1990.",
+    '"We will win," the mayor said.',
+    "The minister told reporters the plan works.",
+    "Parliament passed the budget bill.",
+    "The council approved a new law on housing.",
+    "Critics worry the economy is doomed.",
+    "This is a shameful decision, many believe.",
+    "Five people died in the fire.",
+    "The bridge opened in 1990.",
 ]
 TOY_LABELS = [1, 1, 2, 2, 3, 3, 0, 0]
 SEED = "seed/000_683854a330873483.txt"
@@ -27,7 +32,9 @@ SEED = "seed/000_683854a330873483.txt"
 def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     """Run `python -m ...` as a user would, capturing its output."""
     env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
-    return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 @pytest.fixture(scope="session")
@@ -37,9 +44,13 @@ def seed_text() -> str:
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Path:
-    """A completed `experiment=smoke` run in a temporary experiments folder."""
+    """A completed `experiment=smoke` run in a temporary experiments folder (composed and run
+    in-process; tests/test_cli.py runs the same through the command line)."""
+    from pipeline.cli.hydra_config import compose_config
+    from pipeline.experiment import run_experiment
+
     root = tmp_path_factory.mktemp("experiments")
-    result = run_cli("pipeline", "experiment=smoke", f"paths.experiments_dir={root}")
-    assert result.returncode == 0, result.stderr[-2000:]
-    (run_dir,) = (root / "smoke").iterdir()
+    cfg = compose_config(["experiment=smoke", f"paths.experiments_dir={root}"])
+    run_dir = root / "smoke" / f"{time.strftime('%Y%m%d-%H%M%S')}_tiny00"  # as Hydra names runs
+    run_experiment(cfg, run_dir, ["experiment=smoke"])
     return run_dir

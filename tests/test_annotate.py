@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from pipeline.annotate import main
-from pipeline.annotations import load_annotations
+from pipeline.cli.annotate import main
+from pipeline.data.annotations import load_annotations
 
 
 @pytest.fixture
@@ -14,7 +14,19 @@ def gold_dir(tmp_path):
 
 
 def export(capsys, tiny_run, gold_dir, *extra):
-    assert main(["export", "--run", str(tiny_run), "data=tiny", f"data.annotations_dir={gold_dir}", *extra]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--run",
+                str(tiny_run),
+                "data=tiny",
+                f"data.annotations_dir={gold_dir}",
+                *extra,
+            ]
+        )
+        == 0
+    )
     return capsys.readouterr().out
 
 
@@ -31,8 +43,17 @@ def test_export_orders_by_confidence_and_skips_gold(capsys, tiny_run, gold_dir):
     records = [json.loads(x) for x in export(capsys, tiny_run, gold_dir, "-n", "6").splitlines()]
     assert len(records) == 6
     assert [r["confidence"] for r in records] == sorted(r["confidence"] for r in records)
-    assert all(r["pre_label"] in ("fact", "quote", "policy", "opinion") and r["pre_label_by"].startswith("run:") for r in records)
-    most = [json.loads(x) for x in export(capsys, tiny_run, gold_dir, "-n", "3", "--order", "most_confident").splitlines()]
+    assert all(
+        r["pre_label"] in ("fact", "quote", "policy", "opinion")
+        and r["pre_label_by"].startswith("run:")
+        for r in records
+    )
+    most = [
+        json.loads(x)
+        for x in export(
+            capsys, tiny_run, gold_dir, "-n", "3", "--order", "most_confident"
+        ).splitlines()
+    ]
     assert most[0]["confidence"] >= records[-1]["confidence"]
 
 
@@ -40,12 +61,21 @@ def test_label_studio_export(capsys, tiny_run, gold_dir):
     tasks = json.loads(export(capsys, tiny_run, gold_dir, "-n", "2", "--format", "labelstudio"))
     assert len(tasks) == 2
     assert {"text", "prev", "doc", "start", "end", "hash"} == set(tasks[0]["data"])
-    assert tasks[0]["predictions"][0]["result"][0]["value"]["choices"][0] in ("fact", "quote", "policy", "opinion")
+    assert tasks[0]["predictions"][0]["result"][0]["value"]["choices"][0] in (
+        "fact",
+        "quote",
+        "policy",
+        "opinion",
+    )
 
 
 def test_import_merges_validates_and_protects_gold(capsys, tiny_run, gold_dir, tmp_path):
     batch = [json.loads(x) for x in export(capsys, tiny_run, gold_dir, "-n", "4").splitlines()]
-    good = [{k: r[k] for k in ("doc", "start", "end", "hash")} | {"label": "fact", "annotator": "tester"} for r in batch]
+    good = [
+        {k: r[k] for k in ("doc", "start", "end", "hash")}
+        | {"label": "fact", "annotator": "tester"}
+        for r in batch
+    ]
     assert run_import(write_lines(tmp_path / "b1.jsonl", good), gold_dir) == 0
     assert len(load_annotations(gold_dir)) == 4
     assert run_import(tmp_path / "b1.jsonl", gold_dir) == 0  # same labels again: nothing new
@@ -71,7 +101,10 @@ def test_import_merges_validates_and_protects_gold(capsys, tiny_run, gold_dir, t
 )
 def test_bad_records_stop_the_import_whole(capsys, tiny_run, gold_dir, tmp_path, change, message):
     batch = [json.loads(x) for x in export(capsys, tiny_run, gold_dir, "-n", "2").splitlines()]
-    good = [{k: r[k] for k in ("doc", "start", "end", "hash")} | {"label": "fact", "annotator": "t"} for r in batch]
+    good = [
+        {k: r[k] for k in ("doc", "start", "end", "hash")} | {"label": "fact", "annotator": "t"}
+        for r in batch
+    ]
     second = good[0] if change is None else good[1] | change
     assert run_import(write_lines(tmp_path / "b.jsonl", [good[0], second]), gold_dir) == 2
     assert message in capsys.readouterr().err
@@ -81,7 +114,12 @@ def test_bad_records_stop_the_import_whole(capsys, tiny_run, gold_dir, tmp_path,
 def test_label_studio_import(capsys, tiny_run, gold_dir, tmp_path):
     tasks = json.loads(export(capsys, tiny_run, gold_dir, "-n", "2", "--format", "labelstudio"))
     for task in tasks:
-        task["annotations"] = [{"result": [{"from_name": "label", "value": {"choices": ["policy"]}}], "completed_by": 7}]
+        task["annotations"] = [
+            {
+                "result": [{"from_name": "label", "value": {"choices": ["policy"]}}],
+                "completed_by": 7,
+            }
+        ]
     (tmp_path / "ls.json").write_text(json.dumps(tasks))
     assert run_import(tmp_path / "ls.json", gold_dir, "--annotator", "ann-x") == 0
     assert {(a.label, a.annotator) for a in load_annotations(gold_dir)} == {("policy", "ann-x")}

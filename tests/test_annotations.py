@@ -5,18 +5,18 @@ from collections import Counter
 
 import pytest
 
-from pipeline.annotations import (
+from pipeline.core.errors import PipelineError
+from pipeline.core.files import REPO_ROOT, iter_jsonl
+from pipeline.data.annotations import (
     Annotation,
     load_annotations,
     match_units,
     parse_annotation,
 )
-from pipeline.errors import PipelineError
-from pipeline.experiment import load_articles
-from pipeline.files import iter_jsonl
-from pipeline.label import label_articles
-from pipeline.sources import REPO_ROOT
-from pipeline.split import Unit, split_corpus, split_text
+from pipeline.data.corpora import load_articles
+from pipeline.split import Unit, split_corpus
+from pipeline.split.news import split_text
+from pipeline.weak.labelling import label_articles
 
 ANNOTATIONS = REPO_ROOT / "data" / "annotations"
 DATA = {
@@ -42,10 +42,29 @@ def test_units_take_the_annotation_they_overlap_most():
     def ann(start, end, label):
         return Annotation("d", start, end, "hash", label, "me")
 
-    units = [Unit("", 0, 10), Unit("", 11, 20), Unit("", 21, 30, "heading"), Unit("", 31, 40), Unit("", 41, 50)]
-    exact, over_heading, small, split = ann(0, 10, "fact"), ann(11, 30, "quote"), ann(31, 34, "policy"), ann(35, 50, "opinion")
-    assert match_units(units, [exact, over_heading, small, split]) == {0: exact, 1: over_heading, 3: small, 4: split}
-    first, second = ann(0, 8, "fact"), ann(9, 20, "quote")  # one unit over two annotations keeps the larger
+    units = [
+        Unit("", 0, 10),
+        Unit("", 11, 20),
+        Unit("", 21, 30, "heading"),
+        Unit("", 31, 40),
+        Unit("", 41, 50),
+    ]
+    exact, over_heading, small, split = (
+        ann(0, 10, "fact"),
+        ann(11, 30, "quote"),
+        ann(31, 34, "policy"),
+        ann(35, 50, "opinion"),
+    )
+    assert match_units(units, [exact, over_heading, small, split]) == {
+        0: exact,
+        1: over_heading,
+        3: small,
+        4: split,
+    }
+    first, second = (
+        ann(0, 8, "fact"),
+        ann(9, 20, "quote"),
+    )  # one unit over two annotations keeps the larger
     assert match_units([Unit("", 0, 20)], [first, second]) == {0: second}
     assert match_units(units, [ann(21, 30, "fact")]) == {}  # only sentences carry labels
 
@@ -71,14 +90,28 @@ def test_bad_records_are_named_by_line(tmp_path):
 def test_annotations_hold_no_corpus_text():
     for path in ANNOTATIONS.rglob("*.jsonl"):
         for line in path.read_text().splitlines():
-            assert set(json.loads(line)) <= {"doc", "start", "end", "hash", "label", "annotator", "guideline"}
+            assert set(json.loads(line)) <= {
+                "doc",
+                "start",
+                "end",
+                "hash",
+                "label",
+                "annotator",
+                "guideline",
+            }
 
 
 def test_agreement_matches_a_hand_count():
-    from pipeline.annotations import agreement
+    from pipeline.data.annotations import agreement
 
-    first = [{"doc": "d", "start": i, "label": lab} for i, lab in enumerate(["fact", "fact", "quote", "quote", "none"])]
-    second = [{"doc": "d", "start": i, "label": lab} for i, lab in enumerate(["fact", "quote", "quote", "quote", "fact"])]
+    first = [
+        {"doc": "d", "start": i, "label": lab}
+        for i, lab in enumerate(["fact", "fact", "quote", "quote", "none"])
+    ]
+    second = [
+        {"doc": "d", "start": i, "label": lab}
+        for i, lab in enumerate(["fact", "quote", "quote", "quote", "fact"])
+    ]
     result = agreement(first, second)
     assert (result["n"], result["n_excluded"], result["observed_agreement"]) == (4, 1, 0.75)
     # p_o = 0.75; p_e = 0.5*0.25 + 0.5*0.75 = 0.5; kappa = (0.75 - 0.5) / 0.5
@@ -87,10 +120,12 @@ def test_agreement_matches_a_hand_count():
 
 
 def test_committed_agreement_passes_are_independent_readings_of_the_same_spans():
-    from pipeline.annotations import agreement
+    from pipeline.data.annotations import agreement
 
     first = [r for _, r in iter_jsonl(REPO_ROOT / "data/agreement/pass1.jsonl")]
     second = [r for _, r in iter_jsonl(REPO_ROOT / "data/agreement/pass2.jsonl")]
     assert len(first) == len(second) == 260
-    assert {r["annotator"] for r in second} == {"annotator-g"} and "annotator-g" not in {r["annotator"] for r in first}
+    assert {r["annotator"] for r in second} == {"annotator-g"} and "annotator-g" not in {
+        r["annotator"] for r in first
+    }
     assert agreement(first, second)["cohen_kappa"] > 0.8

@@ -1,14 +1,27 @@
-"""pipeline.compare on real run folders: filters, config columns, plots and the two-run diff."""
+"""pipeline.compare on real run folders: the default table, filters, config columns, plots and
+the two-run diff."""
 
+import csv
+import io
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from conftest import run_cli
 
-from pipeline.compare import main
-from pipeline.evaluate import mcnemar, paired_bootstrap
+from pipeline.cli.compare import (
+    TABLE_WIDTH,
+    compact_table,
+    main,
+    short_ids,
+    short_names,
+    summarise,
+    with_intervals,
+)
+from pipeline.evaluation.statistics import mcnemar, paired_bootstrap
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +29,13 @@ def two_runs(tiny_run, tmp_path_factory):
     """The tiny run and a `model=rules` run on the same test side, in one experiments folder."""
     root = tmp_path_factory.mktemp("two")
     shutil.copytree(tiny_run, root / "smoke" / tiny_run.name)
-    result = run_cli("pipeline", "experiment=smoke", "model=rules", "eval.n_bootstrap=10", f"paths.experiments_dir={root}")
+    result = run_cli(
+        "pipeline",
+        "experiment=smoke",
+        "model=rules",
+        "eval.n_bootstrap=10",
+        f"paths.experiments_dir={root}",
+    )
     assert result.returncode == 0, result.stderr[-1500:]
     a, b = sorted((root / "smoke").iterdir())
     return root, a, b
@@ -37,19 +56,23 @@ def test_filter_only_changed_and_plot(capsys, two_runs, tmp_path):
     assert "seed" in all_keys[0]
     output(capsys, str(root), "--plot", str(tmp_path / "f1.png"))
     output(capsys, str(root), "--group-by", "model", "--plot", str(tmp_path / "groups.png"))
-    assert (tmp_path / "f1.png").read_bytes()[:4] == (tmp_path / "groups.png").read_bytes()[:4] == b"\x89PNG"
+    for png in (tmp_path / "f1.png", tmp_path / "groups.png"):
+        assert png.read_bytes()[:4] == b"\x89PNG"
     assert main([str(root), "--filter", "model=bert"]) == 2
 
 
 def test_diff_reports_config_metric_deltas_and_significance(capsys, two_runs):
     _, a, b = two_runs
-    result = json.loads(output(capsys, "diff", str(a), str(b), "--format", "json", "--resamples", "200"))
+    result = json.loads(
+        output(capsys, "diff", str(a), str(b), "--format", "json", "--resamples", "200")
+    )
     assert result["config"]["model.name"] == ["tfidf_logreg", "rules"]
     metric_a = json.loads((a / "metrics.json").read_text())["macro_f1"]
     metric_b = json.loads((b / "metrics.json").read_text())["macro_f1"]
     assert abs(result["metrics"]["macro_f1"]["delta"] - (metric_b - metric_a)) < 1e-12
     assert result["n_shared"] == json.loads((a / "metrics.json").read_text())["n_test"]
-    assert 0 <= result["paired_bootstrap"]["p_value"] <= 1 and 0 <= result["mcnemar"]["p_value"] <= 1
+    assert 0 <= result["paired_bootstrap"]["p_value"] <= 1
+    assert 0 <= result["mcnemar"]["p_value"] <= 1
     assert "paired bootstrap" in output(capsys, "diff", str(a), str(b), "--resamples", "50")
 
 
@@ -65,13 +88,180 @@ def test_significance_tests_on_known_cases():
 
 
 def test_a_model_label_names_the_model_in_results(capsys, two_runs, tmp_path):
-    import yaml
-
     _, _, rules_run = two_runs
     copy = tmp_path / "labelled" / rules_run.name
     shutil.copytree(rules_run, copy)
     config = yaml.safe_load((copy / "config.yaml").read_text())
-    config["model"]["label"] = "rules_v2"  # as `+model.label=rules_v2` on the command line writes it
+    config["model"]["label"] = "rules_v2"  # as `+model.label=rules_v2` on the command line does
     (copy / "config.yaml").write_text(yaml.safe_dump(config))
     rows = json.loads(output(capsys, str(tmp_path / "labelled"), "--format", "json"))
     assert [r["model"] for r in rows] == ["rules_v2"]
+
+
+LONG_PATH = "seed/000_683854a330873483_a_longer_name.txt"
+
+
+def copy_run(run_dir: Path, copy: Path, changes: dict, experiment: str | None = None) -> None:
+    """A real run's record, metrics and config under another folder name, as if it had been run
+    with other config values (`changes`: dotted key -> value) or in another experiment."""
+    copy.mkdir(parents=True)
+    for name in ("metrics.json", "config.yaml"):
+        shutil.copy(run_dir / name, copy / name)
+    record = json.loads((run_dir / "run.json").read_text())
+    record |= {"run_id": copy.name, "experiment": experiment or record["experiment"]}
+    (copy / "run.json").write_text(json.dumps(record))
+    config = yaml.safe_load((copy / "config.yaml").read_text())
+    for key, value in changes.items():
+        *parents, leaf = key.split(".")
+        node = config
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = value
+    (copy / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+@pytest.fixture(scope="module")
+def sweep(two_runs, tmp_path_factory):
+    """Seven runs of two models, three seeds, two values of `model.params.C`, a long corpus path
+    and two experiments: the two real runs and copies of them with those config values."""
+    _, logreg, rules = two_runs
+    root = tmp_path_factory.mktemp("sweep")
+    for name, run, changes in [
+        ("20990101-000001_a00001", logreg, {}),
+        ("20990101-000002_a00002", logreg, {"seed": 2, "model.params.C": 0.5}),
+        (
+            "20990101-000003_a00003",
+            logreg,
+            {"seed": 3, "model.params.C": 0.5, "data.corpora.seed.path": LONG_PATH},
+        ),
+        ("20990101-000004_b00001", rules, {}),
+        ("20990101-000005_b00002", rules, {"seed": 2}),
+        ("20990101-000006_b00003", rules, {"seed": 3}),
+    ]:
+        copy_run(run, root / "smoke" / name, changes)
+    copy_run(rules, root / "rules_only" / "20990101-000007_c00001", {"seed": 3}, "rules_only")
+    return root
+
+
+def test_default_table_fits_120_columns_with_short_names_and_cut_values(capsys, sweep):
+    table = output(capsys, str(sweep))
+    lines = table.splitlines()
+    assert all(len(line) <= TABLE_WIDTH for line in lines), max(map(len, lines))
+    header = lines[0].split()
+    assert {"run_id", "model", "macro_f1", "status"} <= set(header)
+    assert {"seed", "model.C", "data.seed.path"} <= set(header)  # differ within a model
+    assert not any("params" in name for name in header)
+    assert LONG_PATH not in table and "seed/00…name.txt" in table  # cut to 16 characters
+    assert "seed/00…3483.txt" in table  # the usual path, still told apart
+    assert "a00002" in table and "20990101-000002_a00002" not in table  # short run ids
+    assert len(lines) == 2 + 7 + 1 and lines[-1].startswith("hidden (see --show-config): ")
+    assert "train_s" in lines[-1]  # the timings went first
+    logreg_rows = [line for line in lines[2:-1] if "tfidf_logreg" in line]
+    assert len(logreg_rows) == 3 and sum(" 0.5 " in line for line in logreg_rows) == 2
+
+
+def test_show_config_and_machine_formats_keep_full_names_and_values(capsys, sweep):
+    full = output(capsys, str(sweep), "--show-config")
+    header = full.splitlines()[0].split()
+    assert {"model.params.C", "data.corpora.seed.path", "eval.test_fraction"} <= set(header)
+    assert {"duration_s", "sentences_per_s", "experiment"} <= set(header)
+    assert LONG_PATH in full and "20990101-000002_a00002" in full and "…" not in full
+    changed = output(capsys, str(sweep), "--only-changed").splitlines()[0].split()
+    assert {"model.params.C", "data.corpora.seed.path", "seed"} <= set(changed)
+    assert "eval.test_fraction" not in changed  # the same in every run
+    rows = json.loads(output(capsys, str(sweep), "--format", "json", "--sort", "macro_f1"))
+    f1 = [r["macro_f1"] for r in rows]
+    assert len(rows) == 7 and f1 == sorted(f1, reverse=True)
+    assert any(LONG_PATH in r["overrides"] and "model.params.C=0.5" in r["overrides"] for r in rows)
+    parsed = list(csv.DictReader(io.StringIO(output(capsys, str(sweep), "--format", "csv"))))
+    assert {r["run_id"] for r in parsed} >= {"20990101-000001_a00001", "20990101-000007_c00001"}
+    assert any(LONG_PATH in r["overrides"] for r in parsed)
+    md = output(capsys, str(sweep), "--format", "md")
+    assert md.startswith("| run_id") and LONG_PATH in md
+    picked = output(capsys, str(sweep), "--columns", "run_id,model,macro_f1").splitlines()
+    assert picked[0].split() == ["run_id", "model", "macro_f1"]
+    assert "20990101-000003_a00003" in "\n".join(picked)  # chosen columns are shown in full
+    filtered = output(capsys, str(sweep), "--filter", "model=rules", "--sort", "macro_f1")
+    assert "model.C" not in filtered  # differs only between models, no longer among the listed
+    assert all(len(line) <= TABLE_WIDTH for line in filtered.splitlines())
+
+
+def test_short_names_and_ids():
+    keys = [
+        "model.params.C",
+        "eval.test_fraction",
+        "seed",
+        "data.corpora.seed.path",
+        "data.corpora.wikinews_2019.limit",
+        "x.a.b.c",
+        "x.d.b.c",
+    ]
+    assert short_names(keys) == {
+        "model.params.C": "model.C",
+        "eval.test_fraction": "eval.test_fraction",
+        "seed": "seed",
+        "data.corpora.seed.path": "data.seed.path",
+        "data.corpora.wikinews_2019.limit": "data.wikinews_2019.limit",
+        "x.a.b.c": "x.a.b.c",
+        "x.d.b.c": "x.d.b.c",
+    }  # `x.b.c` for both: more segments
+    assert short_names(["model.params.C"], reserved={"model.C"}) == {
+        "model.params.C": "model.params.C"
+    }
+    assert short_names(["model.C", "model.params.C"]) == {
+        "model.C": "model.C",
+        "model.params.C": "model.params.C",
+    }
+    assert short_ids(["20990101-000001_abcdef", "20990101-000001_abcdef-2"]) == ["abcdef", "cdef-2"]
+    assert short_ids(["x_0abcdef", "y_1abcdef"]) == ["0abcdef", "1abcdef"]
+    assert short_ids(["same", "same"]) == ["same", "same"]
+
+
+def test_default_table_fits_with_many_differing_keys_and_long_names():
+    """Three models with long names, eight parameters that vary within a model, an external
+    evaluation and a failed run: the table still fits, keeping run, model, macro-F1 and status."""
+    runs = []
+    for i in range(9):
+        model = ["minilm_embed_logreg_variant", "tfidf_logreg", "tfidf_svm"][i % 3]
+        params = {f"parameter_{p}": f"value {i * p} " * 3 for p in range(8)}
+        done = i != 4
+        metrics = (
+            {
+                "macro_f1": 0.5,
+                "macro_f1_ci": [0.4, 0.6],
+                "accuracy": 0.6,
+                "per_class": {
+                    label: {"f1": 0.5} for label in ("fact", "quote", "policy", "opinion")
+                },
+                "external": {"checkthat": {"macro_f1": 0.55}},
+                "train_seconds": 1.0,
+                "predict_sentences_per_s": 1000.0,
+            }
+            if done
+            else {}
+        )
+        run_id = f"20990101-00000{i}_run{i:03d}"
+        runs.append(
+            {
+                "dir": Path(f"/x/exp_{i % 2}/{run_id}"),
+                "run": {
+                    "run_id": run_id,
+                    "experiment": f"exp_{i % 2}",
+                    "status": "completed" if done else "failed",
+                    "duration_s": 9.0,
+                },
+                "metrics": metrics,
+                "config": {
+                    "model.name": model,
+                    "seed": i,
+                    **{f"model.params.{k}": v for k, v in params.items()},
+                },
+            }
+        )
+    table = compact_table(runs, with_intervals(summarise(runs)))
+    lines = table.splitlines()
+    assert all(len(line) <= TABLE_WIDTH for line in lines), table
+    assert {"run_id", "model", "macro_f1", "status"} <= set(lines[0].split())
+    assert "failed" in table and "minilm_…_variant" in table
+    assert lines[-1].startswith("hidden (see --show-config): experiment, accuracy, f1_fact")
+    assert "checkthat_macro_f1" in lines[-1]

@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 
-from pipeline.evaluate import bootstrap_interval, compute_metrics, write_evaluation
+from pipeline.evaluation.metrics import bootstrap_interval, compute_metrics, write_evaluation
 
 
 def test_metrics_match_a_hand_count():
@@ -46,14 +46,17 @@ def test_evaluation_files(tmp_path):
 def test_checkthat_external_evaluation_maps_opinion_to_subj():
     import pytest
 
-    from pipeline.errors import PipelineError
-    from pipeline.evaluate import evaluate_subjectivity
-    from pipeline.train import build_model, fit_model
+    from pipeline.core.errors import PipelineError
+    from pipeline.evaluation.external import evaluate_subjectivity
+    from pipeline.models import build_model, fit_model
 
     model = fit_model(build_model("rules", {}, seed=0), ["x"], [0])
     result = evaluate_subjectivity(model, "checkthat")
     assert result["n"] == 784
-    assert result["per_class"]["SUBJ"]["support"] == 207 and result["per_class"]["OBJ"]["support"] == 577
+    assert (
+        result["per_class"]["SUBJ"]["support"] == 207
+        and result["per_class"]["OBJ"]["support"] == 577
+    )
     assert 0 <= result["macro_f1"] <= 1
     with pytest.raises(PipelineError, match="unknown external evaluation"):
         evaluate_subjectivity(model, "nope")

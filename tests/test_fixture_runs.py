@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.predict import Predictor
+from pipeline.predictor import Predictor
 
 RUNS = Path(__file__).parent / "data" / "runs"
 
@@ -18,5 +18,7 @@ def test_an_old_run_folder_predicts_as_it_did(name):
     texts = expected["texts"]
     labelled = Predictor(RUNS / name).label_texts(texts, ["", *texts[:-1]])
     assert [label for label, _ in labelled] == expected["labels"]
-    scores = np.array([[row[k] for k in ("fact", "quote", "policy", "opinion")] for _, row in labelled])
+    scores = np.array(
+        [[row[k] for k in ("fact", "quote", "policy", "opinion")] for _, row in labelled]
+    )
     assert np.allclose(scores, expected["scores"], atol=1e-4)

@@ -1,20 +1,16 @@
 import numpy as np
 import pytest
 
-from pipeline.annotations import Annotation, span_hash
-from pipeline.errors import PipelineError
-from pipeline.label import (
-    Labeler,
-    apply_weak_labels,
-    gold_rows,
-    label_articles,
-    label_external,
-    to_dataset,
-)
-from pipeline.labels import LABEL2ID, LABELS
-from pipeline.lfs import ABSTAIN, LABELING_FUNCTIONS, apply_lfs, majority_vote
-from pipeline.sources import Article
-from pipeline.split import Unit, split_text
+from pipeline.core.errors import PipelineError
+from pipeline.core.labels import LABEL2ID, LABELS
+from pipeline.data.annotations import Annotation, span_hash
+from pipeline.data.corpora import Article
+from pipeline.data.rows import gold_rows
+from pipeline.split import Unit
+from pipeline.split.news import split_text
+from pipeline.weak.labelers import LABELERS, Labeler
+from pipeline.weak.labelling import apply_weak_labels, label_articles, label_external, to_dataset
+from pipeline.weak.lfs import ABSTAIN, LABELING_FUNCTIONS, apply_lfs, majority_vote
 
 
 def test_at_least_three_functions_per_label_with_unique_names():
@@ -47,7 +43,17 @@ def test_functions_abstain_on_neutral_text():
 
 def test_ties_follow_decision_order():
     q, p, o, f = (LABEL2ID[x] for x in ("quote", "policy", "opinion", "fact"))
-    votes = np.array([[f, o], [o, p], [p, q], [f, f, ][:2]])
+    votes = np.array(
+        [
+            [f, o],
+            [o, p],
+            [p, q],
+            [
+                f,
+                f,
+            ][:2],
+        ]
+    )
     assert majority_vote(votes).tolist() == [o, p, q, f]
 
 
@@ -65,7 +71,9 @@ def test_gold_overrides_weak_and_sources_are_recorded():
     ]
     ds = to_dataset(rows)
     assert ds.num_rows == 3
-    assert {"label", "label_source", "annotator", "weak_label", "lf_policy_legislation"} <= set(ds.column_names)
+    assert {"label", "label_source", "annotator", "weak_label", "lf_policy_legislation"} <= set(
+        ds.column_names
+    )
     assert ds["lf_policy_legislation"][0] == LABEL2ID["policy"]
 
 
@@ -75,9 +83,14 @@ def test_gold_rows_are_the_annotated_sentences_whatever_the_splitter():
     gold = [Annotation("d", s, e, span_hash(text[s:e]), lab, "tester") for s, e, lab in spans]
     merged = [Unit(text[:30], 0, 30), Unit(text[31:], 31, 44)]  # a splitter that misses a boundary
     rows = label_articles([Article("d", text, "t")], {"d": merged}, gold)
-    assert [r.label for r in rows] == ["quote", "fact"]  # a unit takes the annotation it overlaps most
+    assert [r.label for r in rows] == [
+        "quote",
+        "fact",
+    ]  # a unit takes the annotation it overlaps most
     assert [(r.id, r.label, r.text) for r in gold_rows(rows, gold)] == [
-        ("d#0-7", "fact", text[:30]), ("d#8-30", "quote", text[:30]), ("d#31-44", "fact", "Fans cheered."),
+        ("d#0-7", "fact", text[:30]),
+        ("d#8-30", "quote", text[:30]),
+        ("d#31-44", "fact", "Fans cheered."),
     ]
 
 
@@ -97,22 +110,34 @@ def test_changed_source_text_is_caught():
 def test_label_model_learns_from_votes_and_auto_picks_by_dev_accuracy():
     rng = np.random.default_rng(0)
     truth = rng.integers(0, 4, 400)
-    # three noisy functions per label id: each fires on 60% of its label's rows, right 85% of the time
+    # three noisy functions per label id: each fires on 60% of its label's rows, right 85% of the
+    # time
     votes = np.full((400, 4), ABSTAIN)
     for j in range(4):
         fire = rng.random(400) < 0.6
-        votes[fire, j] = np.where(rng.random(fire.sum()) < 0.85, truth[fire], rng.integers(0, 4, fire.sum()))
+        votes[fire, j] = np.where(
+            rng.random(fire.sum()) < 0.85, truth[fire], rng.integers(0, 4, fire.sum())
+        )
     auto = Labeler("auto", seed=0, n_epochs=100).fit(votes, votes[:100], truth[:100])
     assert set(auto.dev_accuracy) == {"majority", "label_model"}
     assert auto.method == max(auto.dev_accuracy, key=auto.dev_accuracy.get)
     assert (auto.predict(votes) == truth).mean() > 0.6
-    with pytest.raises(PipelineError, match="unknown labeler 'vote'"):
-        Labeler("vote")
+    with pytest.raises(
+        PipelineError, match="unknown labeler 'vote'; choose one of: majority, label_model, auto"
+    ):
+        LABELERS.build("vote")
 
 
 def test_external_obj_sentences_never_get_opinion():
-    from pipeline.sources import LabelledSentence
+    from pipeline.data.corpora import LabelledSentence
 
-    rows = label_external([LabelledSentence("x#1", "Critics worry it fails.", "not_opinion", "x"),
-                           LabelledSentence("x#2", "What a disaster.", "opinion", "x")])
-    assert [(r.label, r.label_source, r.external) for r in rows] == [("fact", "weak", True), ("opinion", "external", True)]
+    rows = label_external(
+        [
+            LabelledSentence("x#1", "Critics worry it fails.", "not_opinion", "x"),
+            LabelledSentence("x#2", "What a disaster.", "opinion", "x"),
+        ]
+    )
+    assert [(r.label, r.label_source, r.external) for r in rows] == [
+        ("fact", "weak", True),
+        ("opinion", "external", True),
+    ]

@@ -2,10 +2,11 @@
 
 from datasets import Dataset
 
-from pipeline.label import weak_label_dataset
-from pipeline.labels import LABELS
-from pipeline.lfs import apply_lfs, majority_vote
-from pipeline.split import split_dataset, split_text
+from pipeline.core.labels import LABELS
+from pipeline.split import split_dataset
+from pipeline.split.news import split_text
+from pipeline.weak.labelling import weak_label_dataset
+from pipeline.weak.lfs import apply_lfs, majority_vote
 
 ARTICLES = {
     "a": "Friday, January 4, 2019\nThe Senate passed the bill. Critics worry it fails.\n",
@@ -19,7 +20,13 @@ def test_dataset_split_and_votes_match_the_plain_functions():
     expected = [(doc, u) for doc, text in ARTICLES.items() for u in split_text(text)]
     assert units.num_rows == len(expected)
     for row, (doc, unit) in zip(units, expected):
-        assert (row["doc_id"], row["start"], row["end"], row["kind"], row["text"]) == (doc, unit.start, unit.end, unit.kind, unit.text)
+        assert (row["doc_id"], row["start"], row["end"], row["kind"], row["text"]) == (
+            doc,
+            unit.start,
+            unit.end,
+            unit.kind,
+            unit.text,
+        )
     sentences = [r for r in units if r["kind"] == "sentence"]
     votes = apply_lfs([r["text"] for r in sentences], [r["prev_text"] for r in sentences])
     assert [r["votes"] for r in sentences] == votes.tolist()

@@ -9,7 +9,8 @@ from itertools import count
 
 import pytest
 
-from pipeline.predict import Predictor, main
+from pipeline.cli.predict import main
+from pipeline.predictor import Predictor
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["one process", "two workers"])
@@ -23,7 +24,9 @@ def test_records_are_read_a_batch_at_a_time(predictor):
     labelled = predictor.label_records(records, batch_size=3)
     first = [next(labelled) for _ in range(4)]
     assert [r["id"] for r in first] == [0, 1, 2, 3]
-    assert next(taken) <= 3 * (predictor.workers + 2)  # a batch or two per worker read ahead, no more
+    assert next(taken) <= 3 * (
+        predictor.workers + 2
+    )  # a batch or two per worker read ahead, no more
     labelled.close()
 
 
@@ -35,20 +38,39 @@ def test_an_article_labelled_in_batches_is_labelled_as_a_whole(predictor, tiny_r
 
 def test_output_file_appears_only_when_complete(tiny_run, tmp_path):
     sentences = tmp_path / "in.jsonl"
-    sentences.write_text("".join(json.dumps({"text": f"Sentence {i}."}) + "\n" for i in range(25)) + "{broken\n")
+    sentences.write_text(
+        "".join(json.dumps({"text": f"Sentence {i}."}) + "\n" for i in range(25)) + "{broken\n"
+    )
     out = tmp_path / "out.jsonl"
-    assert main([f"run_dir={tiny_run}", f"input={sentences}", f"output={out}", "batch_size=10"]) == 2
+    assert (
+        main([f"run_dir={tiny_run}", f"input={sentences}", f"output={out}", "batch_size=10"]) == 2
+    )
     assert list(tmp_path.iterdir()) == [sentences]  # no output, no temporary file
     sentences.write_text("".join(json.dumps({"text": f"Sentence {i}."}) + "\n" for i in range(25)))
-    assert main([f"run_dir={tiny_run}", f"input={sentences}", f"output={out}", "batch_size=10"]) == 0
+    assert (
+        main([f"run_dir={tiny_run}", f"input={sentences}", f"output={out}", "batch_size=10"]) == 0
+    )
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == list(range(1, 26))
 
 
 def test_sigterm_leaves_no_output_and_exits_130(tiny_run, tmp_path):
     sentences = tmp_path / "in.jsonl"
-    sentences.write_text("".join(json.dumps({"text": f"The mayor said {i}."}) + "\n" for i in range(300_000)))
-    process = subprocess.Popen([sys.executable, "-m", "pipeline.predict", f"run_dir={tiny_run}", f"input={sentences}",
-                                f"output={tmp_path / 'out.jsonl'}", "batch_size=1000"], stderr=subprocess.PIPE, text=True)
+    sentences.write_text(
+        "".join(json.dumps({"text": f"The mayor said {i}."}) + "\n" for i in range(300_000))
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.predict",
+            f"run_dir={tiny_run}",
+            f"input={sentences}",
+            f"output={tmp_path / 'out.jsonl'}",
+            "batch_size=1000",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     while not list(tmp_path.glob(".out*")):  # stop it once it has begun writing
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)

@@ -9,7 +9,7 @@ import time
 import pytest
 from conftest import run_cli
 
-from pipeline.errors import PipelineError
+from pipeline.core.errors import PipelineError
 from pipeline.runs import (
     RunRecord,
     claim_run_dir,
@@ -58,7 +58,9 @@ def test_only_completed_runs_are_usable(tmp_path):
     (tmp_path / "c" / "run.json").write_text("{not json")
     with pytest.raises(PipelineError, match="not valid JSON"):
         require_completed(tmp_path / "c")
-    assert [run_dir.name for run_dir, _ in completed_runs(tmp_path)] == ["a"]  # the broken one is skipped
+    assert [run_dir.name for run_dir, _ in completed_runs(tmp_path)] == [
+        "a"
+    ]  # the broken one is skipped
 
 
 def test_a_claimed_run_folder_is_never_shared(tmp_path):
@@ -75,7 +77,10 @@ def test_a_run_whose_process_is_gone_has_died(tmp_path):
     assert run_status(record | {"pid": gone.pid}) == "died"
     assert run_status(record | {"pid": os.getpid()}) == "running"
     assert run_status(record | {"pid": gone.pid, "host": "elsewhere"}) == "running"
-    assert run_status({"status": "completed", "pid": gone.pid, "host": socket.gethostname()}) == "completed"
+    assert (
+        run_status({"status": "completed", "pid": gone.pid, "host": socket.gethostname()})
+        == "completed"
+    )
 
 
 def fake_run(root, name: str, **changes) -> None:
@@ -85,7 +90,13 @@ def fake_run(root, name: str, **changes) -> None:
 
 
 def test_a_crash_mid_run_is_marked_failed_and_compare_shows_every_status(tmp_path):
-    result = run_cli("pipeline", "experiment=smoke", "labeler=majority", "model.params.C=-1", f"paths.experiments_dir={tmp_path}")
+    result = run_cli(
+        "pipeline",
+        "experiment=smoke",
+        "labeler=majority",
+        "model.params.C=-1",
+        f"paths.experiments_dir={tmp_path}",
+    )
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert len(errors) == 1 and "unexpected InvalidParameterError" in errors[0], result.stderr
@@ -102,13 +113,21 @@ def test_a_crash_mid_run_is_marked_failed_and_compare_shows_every_status(tmp_pat
     (tmp_path / "smoke" / "garbled" / "run.json").write_text("{")
     rows = json.loads(run_cli("pipeline.compare", str(tmp_path), "--format", "json").stdout)
     assert {r["run_id"]: r["status"] for r in rows} == {
-        crashed.name: "failed", "stopped": "interrupted", "oom-killed": "died", "garbled": "unreadable"}
+        crashed.name: "failed",
+        "stopped": "interrupted",
+        "oom-killed": "died",
+        "garbled": "unreadable",
+    }
     assert all(r["macro_f1"] is None for r in rows)
 
 
 def test_a_killed_run_is_marked_interrupted(tmp_path):
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "experiment=smoke", f"paths.experiments_dir={tmp_path}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "experiment=smoke", f"paths.experiments_dir={tmp_path}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     run_json = None
     for _ in range(1200):  # wait until the run has started, then stop it as a scheduler would
         found = list(tmp_path.glob("smoke/*/run.json"))
@@ -124,15 +143,27 @@ def test_a_killed_run_is_marked_interrupted(tmp_path):
     assert run["status"] == "interrupted" and not (run_json.parent / "metrics.json").exists()
 
 
+@pytest.mark.slow
 def test_concurrent_runs_into_one_folder_keep_their_own_run_folders_and_mlflow_runs(tmp_path):
     """Three runs at once into one experiments folder, two of them with the same config forced into
     the same run folder (`hydra.run.dir`): each finishes in its own folder and lands in MLflow."""
     import mlflow
 
-    common = [sys.executable, "-m", "pipeline", "experiment=smoke", "labeler=majority", "tracking=mlflow", "force=true",
-              f"paths.experiments_dir={tmp_path}"]
+    common = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "experiment=smoke",
+        "labeler=majority",
+        "tracking=mlflow",
+        "force=true",
+        f"paths.experiments_dir={tmp_path}",
+    ]
     jobs = [common + [f"hydra.run.dir={tmp_path}/smoke/same"]] * 2 + [common + ["seed=7"]]
-    processes = [subprocess.Popen(job, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for job in jobs]
+    processes = [
+        subprocess.Popen(job, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for job in jobs
+    ]
     errors = [p.communicate(timeout=600)[1] for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0], errors
     runs = find_runs(tmp_path)

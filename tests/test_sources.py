@@ -1,8 +1,8 @@
 import pytest
 
-from pipeline.errors import PipelineError
-from pipeline.files import read_text_file
-from pipeline.sources import (
+from pipeline.core.errors import PipelineError
+from pipeline.core.files import read_text_file
+from pipeline.data.corpora import (
     candidate_external_dirs,
     find_external_file,
     load_subjectivity,
@@ -28,7 +28,10 @@ def test_missing_file_says_where_it_looked(tmp_path):
 
 
 def test_reserved_evaluation_files_are_refused():
-    for name in ("wikinews-sample/wikinews_2020.csv", "checkthat2025-subjectivity-en/test_en_labeled.tsv"):
+    for name in (
+        "wikinews-sample/wikinews_2020.csv",
+        "checkthat2025-subjectivity-en/test_en_labeled.tsv",
+    ):
         with pytest.raises(PipelineError, match="reserved for held-out evaluation"):
             find_external_file(name)
 

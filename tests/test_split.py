@@ -1,5 +1,5 @@
-"""The split stage: our news splitter's rules, the third-party splitters' exact spans, and properties
-of every splitter over arbitrary Unicode text."""
+"""The split stage: our news splitter's rules, the third-party splitters' exact spans, and
+properties of every splitter over arbitrary Unicode text."""
 
 import importlib.util
 from collections import defaultdict
@@ -8,22 +8,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.errors import PipelineError
-from pipeline.files import iter_jsonl
-from pipeline.sources import REPO_ROOT, load_wikinews
-from pipeline.split import (
-    SPLITTERS,
-    Unit,
-    get_splitter,
-    is_blank,
-    split_text,
-    units_from_ends,
-)
+from pipeline.core.errors import PipelineError
+from pipeline.core.files import REPO_ROOT, iter_jsonl
+from pipeline.data.corpora import load_wikinews
+from pipeline.split import SPLITTERS, Unit, get_splitter
+from pipeline.split.news import split_text
+from pipeline.split.units import is_blank, units_from_ends
 
 HAS_SPACY = importlib.util.find_spec("spacy") is not None
 THIRD_PARTY = [
-    pytest.param(name, marks=pytest.mark.skipif(name == "spacy" and not HAS_SPACY, reason="spacy extra not installed"))
-    for name in SPLITTERS if name != "news"
+    pytest.param(
+        name,
+        marks=pytest.mark.skipif(
+            name == "spacy" and not HAS_SPACY, reason="spacy extra not installed"
+        ),
+    )
+    for name in SPLITTERS.names()
+    if name != "news"
 ]
 GOLDEN_RULES = [case for _, case in iter_jsonl(REPO_ROOT / "tests/data/golden_rules_en.jsonl")]
 
@@ -40,51 +41,122 @@ def kinds(text: str) -> list[tuple[str, str]]:
     "text, expected",
     [
         # abbreviations
-        ("Gov. Rick Perry spoke. Sen. Ted Cruz left.", ["Gov. Rick Perry spoke.", "Sen. Ted Cruz left."]),
-        ("Rep. Ann Lee met Lt. Gen. John Smith. They talked.", ["Rep. Ann Lee met Lt. Gen. John Smith.", "They talked."]),
-        ("He moved to the U.S. in 1990. He stayed.", ["He moved to the U.S. in 1990.", "He stayed."]),
-        ("The U.K. and the U.N. agreed. The talks ended.", ["The U.K. and the U.N. agreed.", "The talks ended."]),
-        ("She lives in Washington, D.C. She works there.", ["She lives in Washington, D.C.", "She works there."]),
+        (
+            "Gov. Rick Perry spoke. Sen. Ted Cruz left.",
+            ["Gov. Rick Perry spoke.", "Sen. Ted Cruz left."],
+        ),
+        (
+            "Rep. Ann Lee met Lt. Gen. John Smith. They talked.",
+            ["Rep. Ann Lee met Lt. Gen. John Smith.", "They talked."],
+        ),
+        (
+            "He moved to the U.S. in 1990. He stayed.",
+            ["He moved to the U.S. in 1990.", "He stayed."],
+        ),
+        (
+            "The U.K. and the U.N. agreed. The talks ended.",
+            ["The U.K. and the U.N. agreed.", "The talks ended."],
+        ),
+        (
+            "She lives in Washington, D.C. She works there.",
+            ["She lives in Washington, D.C.", "She works there."],
+        ),
         ("It ran from Jan. 5 to Dec. 12 last year.", ["It ran from Jan. 5 to Dec. 12 last year."]),
-        ("Acme Corp. bought Beta Inc. for cash. Both rose.", ["Acme Corp. bought Beta Inc. for cash.", "Both rose."]),
+        (
+            "Acme Corp. bought Beta Inc. for cash. Both rose.",
+            ["Acme Corp. bought Beta Inc. for cash.", "Both rose."],
+        ),
         ("He joined Acme Inc. The deal closed.", ["He joined Acme Inc.", "The deal closed."]),
-        ("Martin Luther King Jr. spoke on Elm St. near the park.", ["Martin Luther King Jr. spoke on Elm St. near the park."]),
-        ("It ranked No. 1 in vol. 3, pp. 12-15. It cost approx. $3 million, est. 2019 prices.",
-         ["It ranked No. 1 in vol. 3, pp. 12-15.", "It cost approx. $3 million, est. 2019 prices."]),
+        (
+            "Martin Luther King Jr. spoke on Elm St. near the park.",
+            ["Martin Luther King Jr. spoke on Elm St. near the park."],
+        ),
+        (
+            "It ranked No. 1 in vol. 3, pp. 12-15. It cost approx. $3 million, est. 2019 prices.",
+            [
+                "It ranked No. 1 in vol. 3, pp. 12-15.",
+                "It cost approx. $3 million, est. 2019 prices.",
+            ],
+        ),
         ("The answer was no. Then he left.", ["The answer was no.", "Then he left."]),
         # a.m. and p.m. inside and at the end of a sentence
         ("It met on Jan. 5 at 9 a.m. local time.", ["It met on Jan. 5 at 9 a.m. local time."]),
-        ("The talks ended at 5 p.m. The vote followed.", ["The talks ended at 5 p.m.", "The vote followed."]),
-        ("At 5 a.m. Mr. Smith left. He was back at 6 P.M. Mr. Smith slept.",
-         ["At 5 a.m. Mr. Smith left.", "He was back at 6 P.M.", "Mr. Smith slept."]),
+        (
+            "The talks ended at 5 p.m. The vote followed.",
+            ["The talks ended at 5 p.m.", "The vote followed."],
+        ),
+        (
+            "At 5 a.m. Mr. Smith left. He was back at 6 P.M. Mr. Smith slept.",
+            ["At 5 a.m. Mr. Smith left.", "He was back at 6 P.M.", "Mr. Smith slept."],
+        ),
         # decimals, money, percentages
-        ("Apple Inc. said sales rose 3.7 percent to $1.5 billion.", ["Apple Inc. said sales rose 3.7 percent to $1.5 billion."]),
-        ("Prices rose 2.5% to €1.08. Rents fell 0.3%.", ["Prices rose 2.5% to €1.08.", "Rents fell 0.3%."]),
+        (
+            "Apple Inc. said sales rose 3.7 percent to $1.5 billion.",
+            ["Apple Inc. said sales rose 3.7 percent to $1.5 billion."],
+        ),
+        (
+            "Prices rose 2.5% to €1.08. Rents fell 0.3%.",
+            ["Prices rose 2.5% to €1.08.", "Rents fell 0.3%."],
+        ),
         # initials
         ("John F. Kennedy was shot. It was 1963.", ["John F. Kennedy was shot.", "It was 1963."]),
-        ("J. K. Rowling met George W. Bush. E. B. White did not.", ["J. K. Rowling met George W. Bush.", "E. B. White did not."]),
-        ("We make a team, you and I. Did you see Albert I. Jones?", ["We make a team, you and I.", "Did you see Albert I. Jones?"]),
+        (
+            "J. K. Rowling met George W. Bush. E. B. White did not.",
+            ["J. K. Rowling met George W. Bush.", "E. B. White did not."],
+        ),
+        (
+            "We make a team, you and I. Did you see Albert I. Jones?",
+            ["We make a team, you and I.", "Did you see Albert I. Jones?"],
+        ),
         ("The case Roe v. Wade was cited.", ["The case Roe v. Wade was cited."]),
         # ellipses
-        ("He paused... then spoke. It was over… Nobody moved.", ["He paused... then spoke.", "It was over…", "Nobody moved."]),
+        (
+            "He paused... then spoke. It was over… Nobody moved.",
+            ["He paused... then spoke.", "It was over…", "Nobody moved."],
+        ),
         ("I never meant that.... She left.", ["I never meant that....", "She left."]),
-        ('"Ten years ago it was rare[...] Today it is common."', ['"Ten years ago it was rare[...]', 'Today it is common."']),
+        (
+            '"Ten years ago it was rare[...] Today it is common."',
+            ['"Ten years ago it was rare[...]', 'Today it is common."'],
+        ),
         # parentheses
-        ("The ministry (which denied it.) said nothing. (The report was withdrawn.) Officials left.",
-         ["The ministry (which denied it.) said nothing.", "(The report was withdrawn.)", "Officials left."]),
-        ('"Bohr used the analogy [...]" (Smith 55). Next.', ['"Bohr used the analogy [...]" (Smith 55).', "Next."]),
+        (
+            "The ministry (which denied it.) said nothing. (The report was withdrawn.) "
+            "Officials left.",
+            [
+                "The ministry (which denied it.) said nothing.",
+                "(The report was withdrawn.)",
+                "Officials left.",
+            ],
+        ),
+        (
+            '"Bohr used the analogy [...]" (Smith 55). Next.',
+            ['"Bohr used the analogy [...]" (Smith 55).', "Next."],
+        ),
         # quotes, straight and curly, with attribution after them
-        ('"It is over," he said. "We won." Then he left.', ['"It is over," he said.', '"We won."', "Then he left."]),
-        ("“It is over,” Smith said. “Never.” The crowd cheered.", ["“It is over,” Smith said.", "“Never.”", "The crowd cheered."]),
+        (
+            '"It is over," he said. "We won." Then he left.',
+            ['"It is over," he said.', '"We won."', "Then he left."],
+        ),
+        (
+            "“It is over,” Smith said. “Never.” The crowd cheered.",
+            ["“It is over,” Smith said.", "“Never.”", "The crowd cheered."],
+        ),
         ('He said "This is great." She agreed.', ['He said "This is great."', "She agreed."]),
         # question and exclamation marks inside quotes
         ('"Why now?" she asked. Nobody knew.', ['"Why now?" she asked.', "Nobody knew."]),
         ("“Why now?” Smith asked. Nobody knew.", ["“Why now?” Smith asked.", "Nobody knew."]),
-        ('"We will win!" shouted the mayor. "Really?" He nodded.', ['"We will win!" shouted the mayor.', '"Really?"', "He nodded."]),
+        (
+            '"We will win!" shouted the mayor. "Really?" He nodded.',
+            ['"We will win!" shouted the mayor.', '"Really?"', "He nodded."],
+        ),
         ("She works at Yahoo! in the city.", ["She works at Yahoo! in the city."]),
         # a missing space after a full stop, but not in addresses
         ("The vote failed.Lawmakers left.", ["The vote failed.", "Lawmakers left."]),
-        ("Write to Jane.Doe@example.com. She answers.", ["Write to Jane.Doe@example.com.", "She answers."]),
+        (
+            "Write to Jane.Doe@example.com. She answers.",
+            ["Write to Jane.Doe@example.com.", "She answers."],
+        ),
         # inline lists
         ("1) The first item 2) The second item", ["1) The first item", "2) The second item"]),
     ],
@@ -99,7 +171,10 @@ def test_golden_rules(case):
 
 
 def test_line_kinds_and_exact_offsets():
-    article = "Friday, January 4, 2019\n\nStruggling for a solution\nThe bill failed. It may return.\nCNN's Jo Roe contributed to this report.\n"
+    article = (
+        "Friday, January 4, 2019\n\nStruggling for a solution\nThe bill failed. It may return.\n"
+        "CNN's Jo Roe contributed to this report.\n"
+    )
     units = split_text(article)
     assert [u.kind for u in units] == ["dateline", "heading", "sentence", "sentence", "byline"]
     assert all(article[u.start : u.end] == u.text for u in units)
@@ -108,20 +183,59 @@ def test_line_kinds_and_exact_offsets():
 @pytest.mark.parametrize(
     "article, expected",
     [
-        ("WASHINGTON (CNN) -- The bill failed.", [("dateline", "WASHINGTON (CNN) --"), ("sentence", "The bill failed.")]),
-        ("By Jane Roe\nImmigrants or refugees?\nIt passed.",
-         [("byline", "By Jane Roe"), ("heading", "Immigrants or refugees?"), ("sentence", "It passed.")]),
-        ("Rex, a dog. Image: Jo Roe.\nPhoto: Jo Roe/AP",
-         [("heading", "Rex, a dog."), ("byline", "Image: Jo Roe."), ("byline", "Photo: Jo Roe/AP")]),
-        ("The mayor in 1990  (Image: AP)", [("heading", "The mayor in 1990"), ("byline", "(Image: AP)")]),
-        ("It passed.\n—Jane Roe, the mayor", [("sentence", "It passed."), ("byline", "—Jane Roe, the mayor")]),
-        ("Related: Key questions\nSister links\nSources", [("other", "Related: Key questions"), ("other", "Sister links"), ("other", "Sources")]),
+        (
+            "WASHINGTON (CNN) -- The bill failed.",
+            [("dateline", "WASHINGTON (CNN) --"), ("sentence", "The bill failed.")],
+        ),
+        (
+            "By Jane Roe\nImmigrants or refugees?\nIt passed.",
+            [
+                ("byline", "By Jane Roe"),
+                ("heading", "Immigrants or refugees?"),
+                ("sentence", "It passed."),
+            ],
+        ),
+        (
+            "Rex, a dog. Image: Jo Roe.\nPhoto: Jo Roe/AP",
+            [
+                ("heading", "Rex, a dog."),
+                ("byline", "Image: Jo Roe."),
+                ("byline", "Photo: Jo Roe/AP"),
+            ],
+        ),
+        (
+            "The mayor in 1990  (Image: AP)",
+            [("heading", "The mayor in 1990"), ("byline", "(Image: AP)")],
+        ),
+        (
+            "It passed.\n—Jane Roe, the mayor",
+            [("sentence", "It passed."), ("byline", "—Jane Roe, the mayor")],
+        ),
+        (
+            "Related: Key questions\nSister links\nSources",
+            [("other", "Related: Key questions"), ("other", "Sister links"), ("other", "Sources")],
+        ),
         # a lone subhead after the last sentence heads nothing: a related link
-        ("It passed.\nKey questions about the plan\nCNN's Jo Roe contributed to this report.",
-         [("sentence", "It passed."), ("other", "Key questions about the plan"), ("byline", "CNN's Jo Roe contributed to this report.")]),
-        ('He said, "We won." ((es))Spanish language: \u200dGanamos.',
-         [("sentence", 'He said, "We won."'), ("other", "((es))Spanish language: \u200d"), ("sentence", "Ganamos.")]),
-        ("It was fine. [...] It ended.", [("sentence", "It was fine."), ("other", "[...]"), ("sentence", "It ended.")]),
+        (
+            "It passed.\nKey questions about the plan\nCNN's Jo Roe contributed to this report.",
+            [
+                ("sentence", "It passed."),
+                ("other", "Key questions about the plan"),
+                ("byline", "CNN's Jo Roe contributed to this report."),
+            ],
+        ),
+        (
+            'He said, "We won." ((es))Spanish language: \u200dGanamos.',
+            [
+                ("sentence", 'He said, "We won."'),
+                ("other", "((es))Spanish language: \u200d"),
+                ("sentence", "Ganamos."),
+            ],
+        ),
+        (
+            "It was fine. [...] It ended.",
+            [("sentence", "It was fine."), ("other", "[...]"), ("sentence", "It ended.")],
+        ),
     ],
 )
 def test_non_sentence_lines(article, expected):
@@ -129,29 +243,51 @@ def test_non_sentence_lines(article, expected):
 
 
 def test_interview_speaker_labels():
-    article = ("((WN))  Why birds?\n\nJane Roe: I like them.\n\n((WN)) How long?\n\n"
-               "JR: Six months. It was fun.\n\n((WN)) And you?\n\nMS We stayed.\n\nMS Then we left.\n")
+    article = (
+        "((WN))  Why birds?\n\nJane Roe: I like them.\n\n((WN)) How long?\n\n"
+        "JR: Six months. It was fun.\n\n((WN)) And you?\n\nMS We stayed.\n\nMS Then we left.\n"
+    )
     assert kinds(article) == [
-        ("other", "((WN))"), ("sentence", "Why birds?"), ("other", "Jane Roe:"), ("sentence", "I like them."),
-        ("other", "((WN))"), ("sentence", "How long?"), ("other", "JR:"), ("sentence", "Six months."), ("sentence", "It was fun."),
-        ("other", "((WN))"), ("sentence", "And you?"), ("other", "MS"), ("sentence", "We stayed."),
-        ("other", "MS"), ("sentence", "Then we left."),
+        ("other", "((WN))"),
+        ("sentence", "Why birds?"),
+        ("other", "Jane Roe:"),
+        ("sentence", "I like them."),
+        ("other", "((WN))"),
+        ("sentence", "How long?"),
+        ("other", "JR:"),
+        ("sentence", "Six months."),
+        ("sentence", "It was fun."),
+        ("other", "((WN))"),
+        ("sentence", "And you?"),
+        ("other", "MS"),
+        ("sentence", "We stayed."),
+        ("other", "MS"),
+        ("sentence", "Then we left."),
     ]
-    assert kinds("NASA Administrator Jim Bridenstine spoke.") == [("sentence", "NASA Administrator Jim Bridenstine spoke.")]
+    assert kinds("NASA Administrator Jim Bridenstine spoke.") == [
+        ("sentence", "NASA Administrator Jim Bridenstine spoke.")
+    ]
 
 
 def test_seed_article(seed_text):
     units = split_text(seed_text)
     assert all(seed_text[u.start : u.end] == u.text for u in units)
     assert sum(u.kind == "sentence" for u in units) == 31
-    assert [u.text for u in units if u.kind != "sentence"][:2] == ["Underlying causes", "Most can't stay"]
+    assert [u.text for u in units if u.kind != "sentence"][:2] == [
+        "Underlying causes",
+        "Most can't stay",
+    ]
 
 
 def test_news_gold_boundary_f1():
     gold: dict[str, list[dict]] = defaultdict(list)
     for _, unit in iter_jsonl(REPO_ROOT / "data/splitter/news_gold.jsonl"):
         gold[unit["doc"]].append(unit)
-    texts = {a.doc_id: a.text for a in load_wikinews("wikinews-sample/wikinews_2019.csv") if a.doc_id in gold}
+    texts = {
+        a.doc_id: a.text
+        for a in load_wikinews("wikinews-sample/wikinews_2019.csv")
+        if a.doc_id in gold
+    }
     tp = fp = fn = 0
     for doc, text in texts.items():
         gold_b, pred_b = {u["end"] for u in gold[doc][:-1]}, {u.end for u in split_text(text)[:-1]}
@@ -165,7 +301,11 @@ def test_whitespace_only_gives_nothing():
 
 def test_units_from_ends_covers_the_text_whatever_the_ends():
     text = "One. Two three.  Four"
-    assert units_from_ends(text, [4, 99, -3, 4, 15]) == [Unit("One.", 0, 4), Unit("Two three.", 5, 15), Unit("Four", 17, 21)]
+    assert units_from_ends(text, [4, 99, -3, 4, 15]) == [
+        Unit("One.", 0, 4),
+        Unit("Two three.", 5, 15),
+        Unit("Four", 17, 21),
+    ]
     assert units_from_ends(text, []) == [Unit(text, 0, len(text))]
 
 
@@ -183,9 +323,54 @@ def test_unknown_splitter():
 # --- Properties of every splitter over arbitrary Unicode text ------------------------------------
 
 NEWSY = st.lists(
-    st.sampled_from(["U.S.", "a.m.", "Mr.", "Jan.", "No.", "1)", "a.", "...", ". . .", "…", "[...]", "((WN))", "((es))Spanish language: \u200d",
-                     "Image: X.", "—", '"', "“", "”", "'", "(", ")", "?", "!", ".", ",", ":", "NG:", "MS", "He", "said", "it",
-                     "The", "I", "3.5", "$1", " ", "  ", "\n", "\n\n", "\t", "\u00a0", "\ufeff", "\u2028", "x.Y"]),
+    st.sampled_from(
+        [
+            "U.S.",
+            "a.m.",
+            "Mr.",
+            "Jan.",
+            "No.",
+            "1)",
+            "a.",
+            "...",
+            ". . .",
+            "…",
+            "[...]",
+            "((WN))",
+            "((es))Spanish language: \u200d",
+            "Image: X.",
+            "—",
+            '"',
+            "“",
+            "”",
+            "'",
+            "(",
+            ")",
+            "?",
+            "!",
+            ".",
+            ",",
+            ":",
+            "NG:",
+            "MS",
+            "He",
+            "said",
+            "it",
+            "The",
+            "I",
+            "3.5",
+            "$1",
+            " ",
+            "  ",
+            "\n",
+            "\n\n",
+            "\t",
+            "\u00a0",
+            "\ufeff",
+            "\u2028",
+            "x.Y",
+        ]
+    ),
     max_size=40,
 ).map("".join)
 TEXTS = st.one_of(st.text(), NEWSY)
@@ -193,7 +378,10 @@ WHITESPACE = st.text(st.sampled_from([c for c in map(chr, range(0x3001)) if is_b
 
 
 def check_units(text: str, units: list[Unit]) -> None:
-    """Exact offsets, ordered and non-overlapping non-blank units, every non-space character covered."""
+    """Exact offsets, ordered and non-overlapping non-blank units.
+
+    Every non-space character is covered.
+    """
     previous_end = 0
     covered = 0
     for u in units:

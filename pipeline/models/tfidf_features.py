@@ -26,19 +26,30 @@ _word_ids: WeakKeyDictionary[TfidfVectorizer, dict[str, np.ndarray]] = WeakKeyDi
 def transform(step: object, texts: Sequence[str]) -> sp.spmatrix:
     """`step.transform(texts)`, computed faster for TF-IDF vectorizers and unions of them."""
     if isinstance(step, FeatureUnion) and step.transformer_weights is None:
-        return sp.hstack([transform(part, texts) for _, part in step.transformer_list], format="csr")
+        return sp.hstack(
+            [transform(part, texts) for _, part in step.transformer_list], format="csr"
+        )
     if isinstance(step, TfidfVectorizer) and not step.binary:
         return step._tfidf.transform(counts(step, texts), copy=False)
     return step.transform(texts)
 
 
 def counts(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
-    """How often each of the vectorizer's n-grams occurs in each text (its `CountVectorizer` matrix)."""
-    ids = _char_wb_ids(vectorizer, texts) if vectorizer.analyzer == "char_wb" else _ngram_ids(vectorizer, texts)
+    """How often each of the vectorizer's n-grams occurs in each text.
+
+    This is its `CountVectorizer` matrix.
+    """
+    ids = (
+        _char_wb_ids(vectorizer, texts)
+        if vectorizer.analyzer == "char_wb"
+        else _ngram_ids(vectorizer, texts)
+    )
     indptr = np.concatenate([[0], np.cumsum([len(row) for row in ids])])
     indices = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-    matrix = sp.csr_matrix((np.ones(len(indices), dtype=vectorizer.dtype), indices, indptr),
-                           shape=(len(texts), len(vectorizer.vocabulary_)))
+    matrix = sp.csr_matrix(
+        (np.ones(len(indices), dtype=vectorizer.dtype), indices, indptr),
+        shape=(len(texts), len(vectorizer.vocabulary_)),
+    )
     matrix.sum_duplicates()
     return matrix
 
@@ -60,7 +71,11 @@ def _char_wb_ids(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> list[np.n
         words = preprocess(vectorizer.decode(text)).split()
         for word in set(words).difference(ids_of):
             ids_of[word] = _known(vocabulary, vectorizer._char_wb_ngrams(word))
-        rows.append(np.concatenate([ids_of[word] for word in words]) if words else np.zeros(0, dtype=np.int64))
+        rows.append(
+            np.concatenate([ids_of[word] for word in words])
+            if words
+            else np.zeros(0, dtype=np.int64)
+        )
     return rows
 
 

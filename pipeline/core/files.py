@@ -11,8 +11,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.core.errors import PipelineError, one_line
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 BINARY_HINT = "looks like a binary file (it holds NUL bytes), not text"
 
 
@@ -23,17 +24,24 @@ def _decode(raw: bytes, where: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise PipelineError(f"{where}: not UTF-8 text (byte {err.start}); convert it to UTF-8") from None
+        raise PipelineError(
+            f"{where}: not UTF-8 text (byte {err.start}); convert it to UTF-8"
+        ) from None
 
 
 def require_file(path: Path) -> None:
     """Fail with one line unless `path` is an existing file."""
     if not path.is_file():
-        raise PipelineError(f"input file not found: {path}" + (" (it is a folder)" if path.is_dir() else ""))
+        raise PipelineError(
+            f"input file not found: {path}" + (" (it is a folder)" if path.is_dir() else "")
+        )
 
 
 def read_text_file(path: str | os.PathLike) -> str:
-    """Read a UTF-8 text file, failing with one line on missing, empty, binary or undecodable input."""
+    """Read a UTF-8 text file.
+
+    Fails with one line on missing, empty, binary or undecodable input.
+    """
     path = Path(path)
     require_file(path)
     raw = path.read_bytes()
@@ -67,15 +75,22 @@ def iter_jsonl(path: str | os.PathLike, allow_empty: bool = True) -> Iterator[tu
         raise PipelineError(f"input file is empty: {path}")
 
 
-def read_csv_rows(path: str | os.PathLike, columns: Sequence[str], delimiter: str = ",",
-                  quoting: int = csv.QUOTE_MINIMAL) -> list[dict[str, str]]:
+def read_csv_rows(
+    path: str | os.PathLike,
+    columns: Sequence[str],
+    delimiter: str = ",",
+    quoting: int = csv.QUOTE_MINIMAL,
+) -> list[dict[str, str]]:
     """The rows of a UTF-8 CSV (or TSV) file that has at least `columns`."""
     text = read_text_file(path)
     try:
         reader = csv.DictReader(io.StringIO(text), delimiter=delimiter, quoting=quoting)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
-            raise PipelineError(f"{path} has no {', '.join(missing)} column (columns: {', '.join(reader.fieldnames or [])})")
+            raise PipelineError(
+                f"{path} has no {', '.join(missing)} column "
+                f"(columns: {', '.join(reader.fieldnames or [])})"
+            )
         return list(reader)
     except csv.Error as err:
         raise PipelineError(f"{path}:{reader.line_num}: broken CSV ({err})") from None
@@ -83,12 +98,14 @@ def read_csv_rows(path: str | os.PathLike, columns: Sequence[str], delimiter: st
 
 @contextmanager
 def atomic_path(path: str | os.PathLike, exclusive: bool = False) -> Iterator[Path]:
-    """A temporary path beside `path` to write to; renamed to `path` when the block ends without error,
-    removed otherwise, so readers never see half a file. `exclusive`: raise FileExistsError rather
-    than replace an existing file (the new file appears whole or not at all)."""
+    """A temporary path beside `path` to write to; renamed to `path` when the block ends without
+    error, removed otherwise, so readers never see half a file. `exclusive`: raise FileExistsError
+    rather than replace an existing file (the new file appears whole or not at all)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}"
+    )
     os.close(fd)
     try:
         yield Path(tmp)
@@ -98,7 +115,10 @@ def atomic_path(path: str | os.PathLike, exclusive: bool = False) -> Iterator[Pa
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, exclusive: bool = False) -> None:
-    """Write `data` to `path` through a temporary file, flushed to disk, and a rename (see `atomic_path`)."""
+    """Write `data` to `path` through a temporary file, flushed to disk, and a rename.
+
+    See `atomic_path`.
+    """
     with atomic_path(path, exclusive) as tmp, tmp.open("wb") as handle:
         handle.write(data)
         handle.flush()
@@ -112,7 +132,9 @@ def atomic_write_text(path: str | os.PathLike, text: str, exclusive: bool = Fals
 
 def write_json(path: str | os.PathLike, data: object, exclusive: bool = False) -> None:
     """Write JSON atomically, pretty-printed."""
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", exclusive)
+    atomic_write_text(
+        path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", exclusive
+    )
 
 
 def write_jsonl(path: str | os.PathLike, records: list[dict]) -> None:
@@ -120,8 +142,18 @@ def write_jsonl(path: str | os.PathLike, records: list[dict]) -> None:
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
 
 
-# Types a saved model may hold beyond those skops itself vets (scikit-learn, NumPy, SciPy): only ours.
-TRUSTED_TYPES = ("pipeline.train.RulesClassifier",)
+def read_yaml_mapping(path: str | os.PathLike) -> dict:
+    """A YAML file holding a mapping, as plain data: `yaml.safe_load` builds no objects, and
+    nothing in it is ever instantiated (no Hydra `_target_`)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(read_text_file(path))
+    except yaml.YAMLError as err:
+        raise PipelineError(f"{path} is not valid YAML ({one_line(err)})") from None
+    if not isinstance(data, dict):
+        raise PipelineError(f"{path} does not hold a config (expected a mapping)")
+    return data
 
 
 def save_skops(path: str | os.PathLike, obj: object) -> None:
@@ -132,7 +164,8 @@ def save_skops(path: str | os.PathLike, obj: object) -> None:
 
 
 def load_skops(path: str | os.PathLike) -> object:
-    """Load a skops file only if every type in it is trusted; never unpickles anything."""
+    """Load a skops file only if every type in it is one skops vets (scikit-learn, NumPy, SciPy);
+    never unpickles anything."""
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
@@ -140,8 +173,10 @@ def load_skops(path: str | os.PathLike) -> object:
     if not path.is_file():
         raise PipelineError(f"no model file at {path}")
     try:
-        return sio.load(path, trusted=list(TRUSTED_TYPES))
+        return sio.load(path, trusted=[])  # only the types skops itself vets
     except UntrustedTypesFoundException as err:
         raise PipelineError(f"refusing to load {path}: {str(err).splitlines()[0]}") from None
     except Exception as err:  # noqa: BLE001 - any failure to parse the file means a broken model file
-        raise PipelineError(f"{path} is not a readable skops model ({type(err).__name__}: {err})") from None
+        raise PipelineError(
+            f"{path} is not a readable skops model ({type(err).__name__}: {err})"
+        ) from None

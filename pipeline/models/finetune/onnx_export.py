@@ -41,14 +41,31 @@ def export_onnx(model, example: dict, path: Path, quantize: str | None = None) -
     config = eager.config
     with tempfile.TemporaryDirectory(prefix="onnx-export-") as tmp:
         raw, fused = Path(tmp) / "raw.onnx", Path(tmp) / "fused.onnx"
-        with warnings.catch_warnings():  # tracer notes on Python-side shape checks; outputs are tested
+        with (
+            warnings.catch_warnings()
+        ):  # tracer notes on Python-side shape checks; outputs are tested
             warnings.simplefilter("ignore")
-            torch.onnx.export(eager, (), str(raw), kwargs={n: example[n] for n in names}, input_names=names,
-                              output_names=["logits"], opset_version=17, dynamo=False,
-                              dynamic_axes={**{n: {0: "batch", 1: "sequence"} for n in names}, "logits": {0: "batch"}})
+            torch.onnx.export(
+                eager,
+                (),
+                str(raw),
+                kwargs={n: example[n] for n in names},
+                input_names=names,
+                output_names=["logits"],
+                opset_version=17,
+                dynamo=False,
+                dynamic_axes={
+                    **{n: {0: "batch", 1: "sequence"} for n in names},
+                    "logits": {0: "batch"},
+                },
+            )
         model_type = config.model_type if config.model_type in MODEL_TYPES else "bert"
-        optimize_model(str(raw), model_type=model_type, num_heads=config.num_attention_heads,
-                       hidden_size=config.hidden_size).save_model_to_file(str(fused))
+        optimize_model(
+            str(raw),
+            model_type=model_type,
+            num_heads=config.num_attention_heads,
+            hidden_size=config.hidden_size,
+        ).save_model_to_file(str(fused))
         path.parent.mkdir(parents=True, exist_ok=True)
         if quantize == "int8":
             _quantize_int8(fused, path)
@@ -63,8 +80,13 @@ def _quantize_int8(source: Path, target: Path) -> None:
 
     logging.disable(logging.WARNING)  # its advice to pre-process applies to static quantisation
     try:
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        quantize_dynamic(
+            str(source),
+            str(target),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
     finally:
         logging.disable(logging.NOTSET)
 
@@ -77,7 +99,9 @@ class OnnxClassifier:
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = num_threads or 0  # 0: one thread per physical core
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = onnxruntime.InferenceSession(
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
         self.inputs = [i.name for i in self.session.get_inputs()]
 
     def eval(self) -> OnnxClassifier:
@@ -87,5 +111,7 @@ class OnnxClassifier:
         import torch
         from transformers.modeling_outputs import SequenceClassifierOutput
 
-        (logits,) = self.session.run(["logits"], {name: np.asarray(batch[name]) for name in self.inputs})
+        (logits,) = self.session.run(
+            ["logits"], {name: np.asarray(batch[name]) for name in self.inputs}
+        )
         return SequenceClassifierOutput(logits=torch.from_numpy(logits))

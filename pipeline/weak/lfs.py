@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.labels import LABEL2ID, LABELS
+from pipeline.core.labels import LABEL2ID, LABELS
 
 ABSTAIN = -1
 DECISION_ORDER = ("quote", "policy", "opinion", "fact")
@@ -36,13 +36,16 @@ def _regex_lf(name: str, label: str, pattern: str, flags: int = re.IGNORECASE) -
     compiled = re.compile(pattern, flags)
     if label == "quote":
         return LabelingFunction(name, label, lambda text, prev: compiled.search(text) is not None)
-    return LabelingFunction(name, label, lambda text, prev: compiled.search(text) is not None and not _reported(text))
+    return LabelingFunction(
+        name, label, lambda text, prev: compiled.search(text) is not None and not _reported(text)
+    )
 
 
 _REPORTING = (
     r"\b(?:said|says|say|told|tells|stated|states|announced|added|adds|asked|wrote|writes|argued|"
     r"warned|explained|noted|claimed|insisted|tweeted|commented|remarked|confirmed|testified|"
-    r"acknowledged|described|indicated|reported|admitted|denied|urged|called for|replied|responded)\b"
+    r"acknowledged|described|indicated|reported|admitted|denied|urged|called for|replied|"
+    r"responded)\b"
 )
 _QUOTATION = r"[\"“][^\"”]{12,}[\"”]"
 
@@ -62,11 +65,16 @@ def _reported(text: str) -> bool:
     """Whether the sentence reports someone's words (a reporting verb or a quotation)."""
     return _REPORTED.search(text) is not None
 
+
 LABELING_FUNCTIONS: tuple[LabelingFunction, ...] = (
     LabelingFunction("quote_quotation_attributed", "quote", _quotation_attributed),
     _regex_lf("quote_reporting_verb", "quote", _REPORTING),
     _regex_lf("quote_according_to", "quote", r"\baccording to\b"),
-    _regex_lf("quote_said_at_end", "quote", r"[,.!?][\"”’]?\s+(?:\w+\s){0,4}(?:said|says|added|told \w+)\.?$"),
+    _regex_lf(
+        "quote_said_at_end",
+        "quote",
+        r"[,.!?][\"”’]?\s+(?:\w+\s){0,4}(?:said|says|added|told \w+)\.?$",
+    ),
     _regex_lf(
         "policy_legislation",
         "policy",
@@ -78,7 +86,8 @@ LABELING_FUNCTIONS: tuple[LabelingFunction, ...] = (
         "policy",
         r"\b(?:government|administration|ministry|parliament|congress|senate|council|agency|department|"
         r"authorities|commission|court|lawmakers|legislature)\b.{0,60}\b(?:plans?|proposed?|approved|passed|"
-        r"introduced|considering|will require|voted?|ruled|ordered|allocated?|budget|funding|programme|program)\b",
+        r"introduced|considering|will require|voted?|ruled|ordered|allocated?|budget|funding|"
+        r"programme|program)\b",
     ),
     _regex_lf(
         "policy_funding",
@@ -95,14 +104,17 @@ LABELING_FUNCTIONS: tuple[LabelingFunction, ...] = (
     _regex_lf(
         "opinion_evaluative",
         "opinion",
-        r"\b(?:should|ought to|must|unfortunately|fortunately|remarkabl[ey]|crucial|disastrous|terrible|"
-        r"wonderful|shameful|absurd|outrageous|brilliant|excellent|awful|ridiculous|best|worst|"
-        r"clearly|obviously|surely|undoubtedly|arguably|needs? to)\b",
+        r"\b(?:should|ought to|must|unfortunately|fortunately|remarkabl[ey]|crucial|disastrous|"
+        r"terrible|wonderful|shameful|absurd|outrageous|brilliant|excellent|awful|ridiculous|best|"
+        r"worst|clearly|obviously|surely|undoubtedly|arguably|needs? to)\b",
     ),
     LabelingFunction(
         "opinion_first_person",
         "opinion",
-        lambda text, prev: not _reported(text) and re.search(r"\b(?:I|we|my|our|us)\b", _OUTSIDE_QUOTES.sub("", text)) is not None,
+        lambda text, prev: (
+            not _reported(text)
+            and re.search(r"\b(?:I|we|my|our|us)\b", _OUTSIDE_QUOTES.sub("", text)) is not None
+        ),
     ),
     _regex_lf(
         "opinion_speculation",
@@ -110,11 +122,16 @@ LABELING_FUNCTIONS: tuple[LabelingFunction, ...] = (
         r"\b(?:likely|unlikely|probably|perhaps|possibly|seems?|appears? to|could well|may well|"
         r"is expected to be|will likely)\b",
     ),
-    _regex_lf("fact_number", "fact", r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b"),
+    _regex_lf(
+        "fact_number",
+        "fact",
+        r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b",
+    ),
     _regex_lf(
         "fact_date_time",
         "fact",
-        r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|last (?:week|month|year)|"
+        r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|"
+        r"last (?:week|month|year)|"
         r"January|February|March|April|May|June|July|August|September|October|November|December)\b",
         0,
     ),
@@ -131,9 +148,9 @@ def apply_lfs(
     texts: Sequence[str], prevs: Sequence[str], lfs: Sequence[LabelingFunction] = LABELING_FUNCTIONS
 ) -> np.ndarray:
     """The label matrix: one row per sentence, one column per LF, ABSTAIN where it abstains."""
-    return np.array([[lf(t, p) for lf in lfs] for t, p in zip(texts, prevs)], dtype=np.int64).reshape(
-        len(texts), len(lfs)
-    )
+    return np.array(
+        [[lf(t, p) for lf in lfs] for t, p in zip(texts, prevs)], dtype=np.int64
+    ).reshape(len(texts), len(lfs))
 
 
 def majority_vote(votes: np.ndarray, fallback: str | None = "fact") -> np.ndarray:

@@ -1,10 +1,9 @@
-"""Config helpers shared by the command-line edges: resolvers and flattening."""
+"""Hydra at the command-line edge: resolvers, composing the config, one-line config errors."""
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
+import re
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,10 +14,12 @@ from omegaconf.errors import (
     ConfigAttributeError,
     ConfigKeyError,
     OmegaConfBaseException,
+    ValidationError,
 )
 
-from pipeline.errors import PipelineError, one_line
-from pipeline.sources import REPO_ROOT
+from pipeline.cli.schema import plain_config, type_error_message
+from pipeline.core.errors import PipelineError, one_line
+from pipeline.core.files import REPO_ROOT
 
 
 def register_resolvers() -> None:
@@ -29,33 +30,7 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver("run_id", lambda: secrets.token_hex(3), use_cache=True)
 
 
-def model_label(model: dict, prefix: str = "") -> str | None:
-    """How results name a model config: its `label` if it sets one, else its `name` (`prefix`: the
-    key prefix in a flattened config, e.g. "model.")."""
-    return model.get(f"{prefix}label") or model.get(f"{prefix}name")
-
-
-def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
-    """Nested dicts as dotted keys: {"model": {"name": "x"}} -> {"model.name": "x"}."""
-    flat: dict[str, object] = {}
-    for key, value in tree.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            flat |= flatten(value, dotted + ".")
-        else:
-            flat[dotted] = value
-    return flat
-
-
 CONFIG_DIR = REPO_ROOT / "configs"
-# Keys that say where or under which name a run is written, not what it computes.
-VOLATILE_PREFIXES = ("paths.", "data.external_dir", "data.annotations_dir", "experiment_name", "force")
-
-
-def config_identity(config: dict) -> str:
-    """A hash of what a run computes: its config without the volatile keys."""
-    stable = {k: v for k, v in flatten(config).items() if not k.startswith(VOLATILE_PREFIXES)}
-    return hashlib.sha256(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def group_choices(config_dir: Path, group: str) -> list[str]:
@@ -76,13 +51,29 @@ def unknown_choice(overrides: Sequence[str], config_dir: Path = CONFIG_DIR) -> s
     return None
 
 
+def _omegaconf_cause(err: Exception) -> Exception:
+    """The OmegaConf error behind a Hydra error (its cause or context), else `err` itself."""
+    for cause in (err.__cause__, err.__context__):
+        if isinstance(cause, OmegaConfBaseException):
+            return cause
+    return err
+
+
 def config_error_message(err: Exception) -> str:
-    """One line for a Hydra or OmegaConf config error, naming the valid keys or options where it can."""
-    cause = err.__cause__ if isinstance(err.__cause__, OmegaConfBaseException) else err
+    """One line for a Hydra or OmegaConf config error, naming the key and the valid keys, options
+    or types where it can."""
+    cause = _omegaconf_cause(err)
     parent = getattr(cause, "parent_node", None)
     if isinstance(cause, (ConfigAttributeError, ConfigKeyError)) and isinstance(parent, DictConfig):
         keys = [str(k) for k in parent if k != "hydra"]
         return f"unknown config key {cause.full_key!r}; choose one of: {', '.join(keys)}"
+    if isinstance(cause, ValidationError):  # a value of the wrong type, checked by the schema
+        key = str(cause.full_key or "")
+        message = type_error_message(key, cause.value) or one_line(
+            f"{key or 'config'}: {str(cause.msg).splitlines()[0]}"
+        )  # OmegaConf's reason
+        in_file = re.match(r"In '([^']+)':", str(err))  # Hydra names the config file it merged
+        return f"{in_file.group(1)}.yaml: {message}" if in_file else message
     message = one_line(str(err).split("\n\n")[0])
     options = getattr(err, "options", None)
     return f"{message}; choose one of: {', '.join(options)}" if options else message
@@ -90,7 +81,8 @@ def config_error_message(err: Exception) -> str:
 
 @contextmanager
 def config_errors() -> Iterator[None]:
-    """Raise Hydra's and OmegaConf's config errors (unknown key, bad override) as one-line PipelineErrors."""
+    """Raise Hydra's and OmegaConf's config errors (unknown key, bad override, wrong type) as
+    one-line PipelineErrors."""
     from hydra.errors import HydraException
 
     try:
@@ -107,24 +99,25 @@ def check_choices(overrides: Sequence[str]) -> None:
 
 
 def compose_config(overrides: Sequence[str] = ()) -> dict:
-    """The resolved main config with command-line style overrides, without running the app."""
+    """The resolved main config with command-line style overrides, without running the app: a plain
+    dict, its types checked by Hydra against the schema and its values by `check_config`."""
     from hydra import compose, initialize_config_dir
-    from omegaconf import open_dict
 
     check_choices(overrides)
     register_resolvers()
     with config_errors(), initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=list(overrides))
-        with open_dict(cfg):
-            cfg.pop("hydra", None)
-        return OmegaConf.to_container(cfg, resolve=True)
+        return plain_config(compose(config_name="config", overrides=list(overrides)))
 
 
-def parse_with_overrides(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+def parse_with_overrides(
+    parser: argparse.ArgumentParser, argv: Sequence[str]
+) -> argparse.Namespace:
     """Parse options with `parser`; the remaining `key=value` words become `args.overrides`."""
     args, rest = parser.parse_known_args(argv)
     bad = [word for word in rest if word.startswith("-") or "=" not in word]
     if bad:
-        parser.error(f"unrecognized arguments: {' '.join(bad)} (config overrides look like key=value)")
+        parser.error(
+            f"unrecognized arguments: {' '.join(bad)} (config overrides look like key=value)"
+        )
     args.overrides = rest
     return args

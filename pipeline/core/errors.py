@@ -15,7 +15,10 @@ class PipelineError(Exception):
 
 
 def debug_enabled() -> bool:
-    """True when `PIPELINE_DEBUG` is set to anything but empty or 0: errors then show their traceback."""
+    """True when `PIPELINE_DEBUG` is set to anything but empty or 0.
+
+    Errors then show their traceback.
+    """
     return os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
@@ -50,7 +53,9 @@ def report(err: BaseException) -> int:
     if isinstance(err, KeyboardInterrupt):
         print("error: interrupted", file=sys.stderr)
         return 130
-    print(f"error: unexpected {type(err).__name__}: {one_line(err)} ({DEBUG_HINT})", file=sys.stderr)
+    print(
+        f"error: unexpected {type(err).__name__}: {one_line(err)} ({DEBUG_HINT})", file=sys.stderr
+    )
     return 1
 
 
@@ -60,7 +65,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def interrupt_on_sigterm() -> None:
     """SIGTERM (a scheduler or `kill` stopping the job) ends a command like Ctrl-C: its `finally`
-    blocks run (a run is marked interrupted, temporary files are removed) and it exits with code 130."""
+    blocks run (a run is marked interrupted, temporary files are removed) and it exits with code
+    130."""
     signal.signal(signal.SIGTERM, _interrupt)
 
 

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
-from pipeline.errors import PipelineError
-from pipeline.files import iter_jsonl
-from pipeline.labels import LABELS
+from pipeline.core.errors import PipelineError
+from pipeline.core.files import iter_jsonl
+from pipeline.core.labels import LABELS
 
 GUIDELINE_VERSION = "LABELS.md/1"
 
@@ -59,7 +59,9 @@ def parse_annotation(record: dict, where: str) -> Annotation:
     except (TypeError, ValueError):
         raise PipelineError(f"{where}: annotation has a non-integer offset") from None
     if ann.label not in LABELS:
-        raise PipelineError(f"{where}: unknown label {ann.label!r}; expected one of {', '.join(LABELS)}")
+        raise PipelineError(
+            f"{where}: unknown label {ann.label!r}; expected one of {', '.join(LABELS)}"
+        )
     if not 0 <= ann.start < ann.end:
         raise PipelineError(f"{where}: bad offsets {ann.start}-{ann.end}")
     return ann
@@ -77,7 +79,9 @@ def load_annotations(directory: str | Path) -> list[Annotation]:
     return annotations
 
 
-def index_annotations(annotations: list[Annotation], texts: dict[str, str]) -> dict[tuple[str, int, int], Annotation]:
+def index_annotations(
+    annotations: list[Annotation], texts: dict[str, str]
+) -> dict[tuple[str, int, int], Annotation]:
     """Key annotations by (doc, start, end), checking each span's hash against the document.
 
     Annotations of documents not in `texts` are ignored (they belong to a corpus not loaded).
@@ -110,10 +114,12 @@ class Span(Protocol):
     kind: str
 
 
-def best_units(units: Sequence[Span], annotations: Iterable[Annotation]) -> list[tuple[Annotation, int, int]]:
-    """For each annotation, the sentence unit (index into `units`, which are in article order) that it
-    overlaps most in characters, the earlier on a tie, and that overlap; an annotation that overlaps
-    no sentence unit is left out."""
+def best_units(
+    units: Sequence[Span], annotations: Iterable[Annotation]
+) -> list[tuple[Annotation, int, int]]:
+    """For each annotation, the sentence unit (index into `units`, which are in article order)
+    that it overlaps most in characters, the earlier on a tie, and that overlap; an annotation
+    that overlaps no sentence unit is left out."""
     sentences = [i for i, u in enumerate(units) if u.kind == "sentence"]
     starts = [units[i].start for i in sentences]
     found = []
@@ -129,9 +135,10 @@ def best_units(units: Sequence[Span], annotations: Iterable[Annotation]) -> list
 
 
 def match_units(units: Sequence[Span], annotations: Iterable[Annotation]) -> dict[int, Annotation]:
-    """Gold labels for one document's units, by unit index, whatever the splitter: each annotation goes
-    to the sentence unit it overlaps most (`best_units`), and a unit given several keeps the one it
-    overlaps most. A unit on an annotated span gets that annotation."""
+    """Gold labels for one document's units, by unit index, whatever the splitter.
+
+    Each annotation goes to the sentence unit it overlaps most (`best_units`), and a unit given
+    several keeps the one it overlaps most. A unit on an annotated span gets that annotation."""
     best: dict[int, tuple[int, Annotation]] = {}
     for ann, i, size in best_units(units, annotations):
         if size > best.get(i, (0, None))[0]:
@@ -148,7 +155,11 @@ def agreement(first: list[dict], second: list[dict]) -> dict:
     from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
     labels_of = {(r["doc"], r["start"]): r["label"] for r in second}
-    pairs = [(r["label"], labels_of[(r["doc"], r["start"])]) for r in first if (r["doc"], r["start"]) in labels_of]
+    pairs = [
+        (r["label"], labels_of[(r["doc"], r["start"])])
+        for r in first
+        if (r["doc"], r["start"]) in labels_of
+    ]
     kept = [(a, b) for a, b in pairs if a in LABELS and b in LABELS]
     if not kept:
         raise PipelineError("the two passes share no labelled sentence")

@@ -13,66 +13,262 @@ return is turned into exact units by one shared path (`units_from_ends`).
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-if TYPE_CHECKING:
-    from pipeline.sources import Article
-
-KINDS = ("sentence", "heading", "dateline", "byline", "other")
+from pipeline.split.units import SPLITTERS, Splitter, Unit, make_unit, strip_span
 
 # Abbreviations that never end a sentence (titles, months before a date, "No. 5", "pp. 3").
 NEVER_FINAL = frozenset(
-    """mr mrs ms mx messrs mme dr prof gov govs sen sens rep reps lt gen col capt cpt sgt cpl pvt maj
-    adm cmdr brig rev msgr fr hon pres supt det insp amb atty asst mt ft jan feb mar apr jun jul aug
-    sep sept oct nov dec vol vols pp p approx est fig figs ch art sec vs v e.g i.e cf op n° nº""".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "messrs",
+        "mme",
+        "dr",
+        "prof",
+        "gov",
+        "govs",
+        "sen",
+        "sens",
+        "rep",
+        "reps",
+        "lt",
+        "gen",
+        "col",
+        "capt",
+        "cpt",
+        "sgt",
+        "cpl",
+        "pvt",
+        "maj",
+        "adm",
+        "cmdr",
+        "brig",
+        "rev",
+        "msgr",
+        "fr",
+        "hon",
+        "pres",
+        "supt",
+        "det",
+        "insp",
+        "amb",
+        "atty",
+        "asst",
+        "mt",
+        "ft",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "vol",
+        "vols",
+        "pp",
+        "p",
+        "approx",
+        "est",
+        "fig",
+        "figs",
+        "ch",
+        "art",
+        "sec",
+        "vs",
+        "v",
+        "e.g",
+        "i.e",
+        "cf",
+        "op",
+        "n°",
+        "nº",
+    ]
 )
 # Abbreviations that may end a sentence: they do only before a typical sentence opener.
 MAYBE_FINAL = frozenset(
-    """u.s u.k u.n e.u d.c a.m p.m inc corp co cos ltd llc plc kft pty jr sr etc al st ave blvd rd dept
-    univ assn bros u.s.a n.y l.a ala ariz ark calif colo conn fla kan ky md mich minn mont neb nev okla
-    tenn vt wis wyo""".split()
+    [
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.u",
+        "d.c",
+        "a.m",
+        "p.m",
+        "inc",
+        "corp",
+        "co",
+        "cos",
+        "ltd",
+        "llc",
+        "plc",
+        "kft",
+        "pty",
+        "jr",
+        "sr",
+        "etc",
+        "al",
+        "st",
+        "ave",
+        "blvd",
+        "rd",
+        "dept",
+        "univ",
+        "assn",
+        "bros",
+        "u.s.a",
+        "n.y",
+        "l.a",
+        "ala",
+        "ariz",
+        "ark",
+        "calif",
+        "colo",
+        "conn",
+        "fla",
+        "kan",
+        "ky",
+        "md",
+        "mich",
+        "minn",
+        "mont",
+        "neb",
+        "nev",
+        "okla",
+        "tenn",
+        "vt",
+        "wis",
+        "wyo",
+    ]
 )
 # "No." and "Nos." abbreviate "number" only before a numeral.
-_NUMBER_ABBREVIATIONS = frozenset({"no", "nos"})
+NUMBER_ABBREVIATIONS = frozenset({"no", "nos"})
 _OPENERS = frozenset(
-    """a an the he she it they we i you this that these those there his her its their our my
-    in on at but and or so yet however meanwhile also after before when while as if although
-    though according some many most several no one two three all both each every other others
-    officials police authorities what why how where who since until during despite then
-    later earlier now today yesterday tomorrow last next mr mrs ms dr""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "he",
+        "she",
+        "it",
+        "they",
+        "we",
+        "i",
+        "you",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "his",
+        "her",
+        "its",
+        "their",
+        "our",
+        "my",
+        "in",
+        "on",
+        "at",
+        "but",
+        "and",
+        "or",
+        "so",
+        "yet",
+        "however",
+        "meanwhile",
+        "also",
+        "after",
+        "before",
+        "when",
+        "while",
+        "as",
+        "if",
+        "although",
+        "though",
+        "according",
+        "some",
+        "many",
+        "most",
+        "several",
+        "no",
+        "one",
+        "two",
+        "three",
+        "all",
+        "both",
+        "each",
+        "every",
+        "other",
+        "others",
+        "officials",
+        "police",
+        "authorities",
+        "what",
+        "why",
+        "how",
+        "where",
+        "who",
+        "since",
+        "until",
+        "during",
+        "despite",
+        "then",
+        "later",
+        "earlier",
+        "now",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "last",
+        "next",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+    ]
 )
 _REPORTING = (
     r"(?:said|says|asked|asks|told|tells|added|adds|wrote|writes|explained|noted|stated|replied|remarked"
     r"|argued|warned|tweeted|exclaimed|insisted|recalled|concluded|declared|commented|claimed|continued)"
 )
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
 _DATELINE = re.compile(
     rf"^(?:{_WEEKDAY},?\s+)?{_MONTH}\s+\d{{1,2}},\s+\d{{4}}$|^{_WEEKDAY},?\s+\d{{1,2}}\s+{_MONTH}\s+\d{{4}}$"
 )
 _DATELINE_PREFIX = re.compile(r"^[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z .]+\))?\s*(?:--|—|–)\s*")
 _BYLINE = re.compile(
-    r"(?:By|Reporting by|Written by|Edited by)\s+[A-Z]|(?:—|–|--)\s*\S|\(?(?:Photo|Image|Credit|Source)s?:\s",
+    r"(?:By|Reporting by|Written by|Edited by)\s+[A-Z]|(?:—|–|--)\s*\S|"
+    r"\(?(?:Photo|Image|Credit|Source)s?:\s",
     re.IGNORECASE,
 )
 _RELATED = re.compile(r"^(?:Related|See also|Read more|Sister links|Sources?)\b:?", re.IGNORECASE)
 # A photo credit at the end of a caption line: "Rex, a dog. Image: Jo Roe."
 _CREDIT = re.compile(r"\s(\(?(?:Image|Photo|Photograph|Picture|Credit)s?:\s[^\n]{1,80})$")
-# Wikinews' interviewer tag ("((WN))") and language tag ("((hu))Hungarian language: ", "((ru))Russian: ").
+# Wikinews' interviewer tag ("((WN))") and language tag ("((hu))Hungarian language: ",
+# "((ru))Russian: ").
 _INTERVIEWER_TAG = re.compile(r"\(\([A-Z][A-Za-z]{1,11}\)\)")
-_TAG = re.compile(r"\(\((?:[A-Z][A-Za-z]{1,11}|[a-z]{2,3})\)\)(?:[A-Z][a-z]+(?: language)?:\s*\u200d?)?")
+_TAG = re.compile(
+    r"\(\((?:[A-Z][A-Za-z]{1,11}|[a-z]{2,3})\)\)(?:[A-Z][a-z]+(?: language)?:\s*\u200d?)?"
+)
 # An interviewee's label at the start of an answer: "Jane Roe:", "JR:" or bare initials "JR".
 _INITIALS = r"(?P<initials>[A-Z]{2,4})(?=\s+[A-Z\"“])"
 _SPEAKER = re.compile(rf"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){{0,3}}:(?=\s+\S)|{_INITIALS}")
 # Inline list markers: "1.)", "2)", "3.", "a.", optionally after a bullet.
 _LIST_MARKER = re.compile(r"(?:^|(?<=\s))[•⁃‣◦▪*-]?\s*(\d{1,3}|[a-z])(?:\.\)|\)|\.)(?=\s)")
-_BLOCK = re.compile(r"[^\n]+")
+BLOCK = re.compile(r"[^\n]+")
 # A candidate boundary: terminal punctuation and closing quotes/brackets before white space, or
 # (group "glued") a full stop with no space after it: "He left.She stayed."
 _BOUNDARY = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s)|(?P<glued>[.!?])(?=[A-Z][a-z])")
@@ -83,39 +279,6 @@ _CITATION = re.compile(r"\([^()]{1,40}\)[.!?]")
 _LEADING_ELLIPSIS = re.compile(r"\.(?:\s?\.){2}\s+[A-Z]")
 _ALNUM = re.compile(r"[^\W_]")
 _NOT_DOTS = re.compile(r"[^\s.…]")
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A span of an article: a sentence or a non-sentence line."""
-
-    text: str
-    start: int
-    end: int
-    kind: str = "sentence"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def is_blank(char: str) -> bool:
-    """White space as the splitter sees it: Unicode white space (no-break spaces too) and the byte-order mark."""
-    return char.isspace() or char == "\ufeff"
-
-
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Shrink [start, end) so it neither starts nor ends with white space."""
-    while start < end and is_blank(text[start]):
-        start += 1
-    while end > start and is_blank(text[end - 1]):
-        end -= 1
-    return start, end
-
-
-def _unit(text: str, start: int, end: int, kind: str) -> list[Unit]:
-    """The stripped span as a one-unit list, or nothing when it is blank."""
-    start, end = _strip_span(text, start, end)
-    return [Unit(text[start:end], start, end, kind)] if end > start else []
 
 
 # --- Sentence boundaries inside one block -------------------------------------------------------
@@ -152,7 +315,7 @@ def _ellipsis_ends(tail: str, rest: str) -> bool | None:
 
 def _abbreviation_ends(word: str, head: str, rest: str) -> bool | None:
     """For a sentence ending in an abbreviation, whether it ends there; None for other words."""
-    if word in NEVER_FINAL or (word in _NUMBER_ABBREVIATIONS and rest[:1].isdigit()):
+    if word in NEVER_FINAL or (word in NUMBER_ABBREVIATIONS and rest[:1].isdigit()):
         return False
     if word in MAYBE_FINAL or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
         if len(head.split()) < 4:
@@ -169,7 +332,10 @@ def _last_word(tail: str) -> str:
 
 
 def _is_initial(tail: str, word: str) -> bool:
-    """A capital letter and a full stop, as in "John F. Kennedy" (but not the pronoun in "you and I.")."""
+    """A capital letter and a full stop, as in "John F. Kennedy".
+
+    The pronoun in "you and I." does not count.
+    """
     if not re.fullmatch(r"[a-z]", word) or not tail.rstrip(".\"'”’)]")[-1:].isupper():
         return False
     before = tail.rstrip(".\"'”’)]")[:-1].split()
@@ -177,7 +343,10 @@ def _is_initial(tail: str, word: str) -> bool:
 
 
 def _is_boundary(block: str, last: int, mark: int, end: int) -> bool:
-    """Whether a sentence that began at `last` may end at `end`; its terminal punctuation starts at `mark`."""
+    """Whether a sentence that began at `last` may end at `end`.
+
+    Its terminal punctuation starts at `mark`.
+    """
     rest = block[end : end + 120].lstrip()
     attached = mark > 0 and block[mark - 1].isalnum() and block[mark:end] == "."
     if not _starts_sentence(rest, attached) or not _NOT_DOTS.search(block, last, end):
@@ -209,12 +378,21 @@ def _glued_stop(block: str, mark: int) -> bool:
     start = block.rfind(" ", 0, mark) + 1
     end = block.find(" ", mark)
     token = block[start : end if end >= 0 else len(block)]
-    return not ("@" in token or "://" in token or "." in block[start:mark] or token.lower().startswith("www."))
+    return not (
+        "@" in token
+        or "://" in token
+        or "." in block[start:mark]
+        or token.lower().startswith("www.")
+    )
 
 
 def _candidates(block: str) -> list[tuple[int, int]]:
     """(punctuation start, end) of every possible sentence end, in order."""
-    return [(m.start(), m.end()) for m in _BOUNDARY.finditer(block) if not m.group("glued") or _glued_stop(block, m.start())]
+    return [
+        (m.start(), m.end())
+        for m in _BOUNDARY.finditer(block)
+        if not m.group("glued") or _glued_stop(block, m.start())
+    ]
 
 
 def _sentence_ends(block: str) -> list[int]:
@@ -228,8 +406,9 @@ def _sentence_ends(block: str) -> list[int]:
 
 
 def _list_starts(block: str) -> list[int]:
-    """Where the items of an inline list start ("1) one 2) two"), or [] when the block is no such list:
-    it must open with a marker and carry at least two markers numbered or lettered in sequence."""
+    """Where the items of an inline list start ("1) one 2) two"), or [] when the block is no such
+    list: it must open with a marker and carry at least two markers numbered or lettered in
+    sequence."""
     if not _LIST_MARKER.match(block):
         return []
     starts, expected = [], None
@@ -266,8 +445,8 @@ def _is_heading(line: str, ends: Sequence[int]) -> bool:
 
 
 def _speaker_label(line: str, speakers: frozenset[str]) -> int:
-    """Length of an interview line's leading speaker label ("((WN))", "JR:", or initials such as "JR"
-    that open two or more answers), else 0."""
+    """Length of an interview line's leading speaker label ("((WN))", "JR:", or initials such as
+    "JR" that open two or more answers), else 0."""
     tag = _INTERVIEWER_TAG.match(line)
     if tag:
         return tag.end()
@@ -284,13 +463,17 @@ def _sentences(text: str, start: int, end: int, ends: Sequence[int] | None = Non
     edges = [0, *(_sentence_ends(block) if ends is None else ends), len(block)]
     units = []
     for a, b in itertools.pairwise(edges):
-        a = _strip_span(block, a, b)[0]
+        a = strip_span(block, a, b)[0]
         tag = _TAG.match(block, a)
         if tag and tag.end() < b:
-            units += _unit(text, start + a, start + tag.end(), "other")
+            units += make_unit(text, start + a, start + tag.end(), "other")
             a = tag.end()
-        for unit in _unit(text, start + a, start + b, "sentence"):
-            units.append(unit if re.search(r"\w", unit.text) else Unit(unit.text, unit.start, unit.end, "other"))
+        for unit in make_unit(text, start + a, start + b, "sentence"):
+            units.append(
+                unit
+                if re.search(r"\w", unit.text)
+                else Unit(unit.text, unit.start, unit.end, "other")
+            )
     return units
 
 
@@ -299,10 +482,14 @@ def _body(text: str, start: int, end: int, labelled: bool = False) -> list[Unit]
     line = text[start:end]
     items = _list_starts(line)
     if items:
-        return [u for a, b in itertools.pairwise([*items, len(line)]) for u in _sentences(text, start + a, start + b)]
+        return [
+            u
+            for a, b in itertools.pairwise([*items, len(line)])
+            for u in _sentences(text, start + a, start + b)
+        ]
     ends = _sentence_ends(line)
     if not labelled and _is_heading(line, ends):
-        return _unit(text, start, end, "heading")
+        return make_unit(text, start, end, "heading")
     return _sentences(text, start, end, ends)
 
 
@@ -323,17 +510,26 @@ def _split_line(text: str, start: int, end: int, speakers: frozenset[str] | None
         return [Unit(line, start, end, kind)]
     credit = _CREDIT.search(line, max(len(line) - 100, 0)) if ":" in line else None
     if credit and credit.start() > 0:
-        return _unit(text, start, start + credit.start(), "heading") + _unit(text, start + credit.start(1), end, "byline")
+        return make_unit(text, start, start + credit.start(), "heading") + make_unit(
+            text, start + credit.start(1), end, "byline"
+        )
     cut, kind = _leading_label(line, speakers)
-    return _unit(text, start, start + cut, kind) + _body(text, *_strip_span(text, start + cut, end), labelled=cut > 0)
+    return make_unit(text, start, start + cut, kind) + _body(
+        text, *strip_span(text, start + cut, end), labelled=cut > 0
+    )
 
 
 def _interview_speakers(text: str) -> frozenset[str] | None:
-    """In an interview (lines open with "((WN))"), the initials that open two or more answers; else None."""
-    lines = [m.group() for m in _BLOCK.finditer(text)]
+    """In an interview, the initials that open two or more answers; else None.
+
+    An interview's lines open with "((WN))".
+    """
+    lines = [m.group() for m in BLOCK.finditer(text)]
     if not any(_INTERVIEWER_TAG.match(line.strip()) for line in lines):
         return None
-    openers = Counter(m.group("initials") for line in lines for m in [re.match(_INITIALS, line.strip())] if m)
+    openers = Counter(
+        m.group("initials") for line in lines for m in [re.match(_INITIALS, line.strip())] if m
+    )
     return frozenset(word for word, n in openers.items() if n >= 2)
 
 
@@ -344,7 +540,9 @@ def _related_links(units: list[Unit]) -> list[Unit]:
     while tail and units[tail - 1].kind == "byline":
         tail -= 1
     if tail >= 2 and units[tail - 1].kind == "heading" and units[tail - 2].kind == "sentence":
-        units[tail - 1] = Unit(units[tail - 1].text, units[tail - 1].start, units[tail - 1].end, "other")
+        units[tail - 1] = Unit(
+            units[tail - 1].text, units[tail - 1].start, units[tail - 1].end, "other"
+        )
     return units
 
 
@@ -352,150 +550,14 @@ def split_text(text: str) -> list[Unit]:
     """Split an article into units that cover every non-space character, in order."""
     speakers = _interview_speakers(text) if "((" in text else None
     units: list[Unit] = []
-    for block in _BLOCK.finditer(text):
-        start, end = _strip_span(text, block.start(), block.end())
+    for block in BLOCK.finditer(text):
+        start, end = strip_span(text, block.start(), block.end())
         if end > start:
             units.extend(_split_line(text, start, end, speakers))
     return _related_links(units)
 
 
-# --- Third-party splitters ----------------------------------------------------------------------
-
-
-def units_from_ends(text: str, ends: Iterable[int]) -> list[Unit]:
-    """Exact sentence units of `text` cut at the given sentence ends: every non-space character is in
-    exactly one unit, whatever ends a third-party segmenter reports (out of range, unordered, dropped text)."""
-    cuts = sorted({min(max(e, 0), len(text)) for e in ends} | {0, len(text)})
-    return [u for a, b in itertools.pairwise(cuts) for u in _unit(text, a, b, "sentence")]
-
-
-def ends_of_strings(text: str, sentences: Iterable[str]) -> list[int]:
-    """Sentence ends of `text` for a segmenter that returns sentence strings: each is found in order."""
-    ends, pos = [], 0
-    for sent in sentences:
-        sent = sent.strip()
-        found = text.find(sent, pos) if sent else -1
-        if found >= 0:
-            pos = found + len(sent)
-            ends.append(pos)
-    return ends
-
-
-def line_by_line(segment: Callable[[str], Iterable[int]]) -> Callable[[str], list[Unit]]:
-    """A splitter from a function that gives the sentence ends of one line: it is applied to every
-    line, and a line's end always ends a unit."""
-
-    def split(text: str) -> list[Unit]:
-        ends = []
-        for block in _BLOCK.finditer(text):
-            ends += [block.start() + e for e in segment(block.group())]
-            ends.append(block.end())
-        return units_from_ends(text, ends)
-
-    return split
-
-
-@functools.cache
-def _pysbd_segmenter():
-    import pysbd
-
-    return pysbd.Segmenter(language="en", clean=False, char_span=False)
-
-
-def _pysbd(line: str) -> list[int]:
-    return ends_of_strings(line, _pysbd_segmenter().segment(line))
-
-
-def _syntok(line: str) -> list[int]:
-    from syntok import segmenter
-
-    return [sentence[-1].offset + len(sentence[-1].value) for paragraph in segmenter.analyze(line)
-            for sentence in paragraph if sentence]
-
-
-def _blingfire(line: str) -> list[int]:
-    import blingfire
-
-    return ends_of_strings(line, blingfire.text_to_sentences(line).split("\n"))
-
-
-# Abbreviations Punkt is told about (it cannot learn them here: its trained data is not downloaded).
-PUNKT_ABBREVIATIONS = NEVER_FINAL | MAYBE_FINAL | _NUMBER_ABBREVIATIONS
-
-
-@functools.cache
-def _punkt_tokenizer():
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-
-    params = PunktParameters()
-    params.abbrev_types = set(PUNKT_ABBREVIATIONS)
-    return PunktSentenceTokenizer(params)
-
-
-def _punkt(line: str) -> list[int]:
-    return [end for _, end in _punkt_tokenizer().span_tokenize(line)]
-
-
-@functools.cache
-def _spacy_pipeline():
-    try:
-        import spacy
-    except ImportError:
-        from pipeline.errors import PipelineError
-
-        raise PipelineError("splitter 'spacy' needs spaCy: pip install -e '.[spacy]'") from None
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    nlp.max_length = 10**9  # the sentencizer keeps no large per-token state
-    return nlp
-
-
-def _spacy(line: str) -> list[int]:
-    return [sent.end_char for sent in _spacy_pipeline()(line).sents]
-
-
-def split_corpus(articles: Sequence[Article], splitter: Callable[[str], list[Unit]]) -> dict[str, list[Unit]]:
-    """Split every article, keyed by document id, with a progress bar on long corpora."""
-    from tqdm.auto import tqdm
-
-    return {a.doc_id: splitter(a.text) for a in tqdm(articles, desc="split", unit="doc", disable=len(articles) < 50)}
-
-
-def split_batch(batch: dict[str, list], splitter: str = "news") -> dict[str, list]:
-    """`Dataset.map(batched=True)` body: article rows (`doc_id`, `text`) in, one row per unit out."""
-    split_fn = get_splitter(splitter)
-    out: dict[str, list] = {k: [] for k in ("doc_id", "index", "start", "end", "kind", "text", "prev_text")}
-    for doc_id, text in zip(batch["doc_id"], batch["text"]):
-        prev = ""
-        for i, unit in enumerate(split_fn(text or "")):
-            for key, value in (("doc_id", doc_id), ("index", i), ("start", unit.start), ("end", unit.end),
-                               ("kind", unit.kind), ("text", unit.text), ("prev_text", prev)):
-                out[key].append(value)
-            prev = unit.text
-    return out
-
-
-def split_dataset(articles, splitter: str = "news", num_proc: int | None = None, batch_size: int = 64):
-    """Split a `datasets.Dataset` of articles (columns `doc_id`, `text`) into a dataset of units,
-    in Arrow batches (optionally across processes) rather than Python lists of every article."""
-    return articles.map(split_batch, batched=True, batch_size=batch_size, num_proc=num_proc,
-                        fn_kwargs={"splitter": splitter}, remove_columns=articles.column_names, desc="split")
-
-
-SPLITTERS: dict[str, Callable[[str], list[Unit]]] = {
-    "news": split_text,
-    "pysbd": line_by_line(_pysbd),
-    "syntok": line_by_line(_syntok),
-    "blingfire": line_by_line(_blingfire),
-    "punkt": line_by_line(_punkt),
-    "spacy": line_by_line(_spacy),
-}
-
-
-def get_splitter(name: str) -> Callable[[str], list[Unit]]:
-    """Look up a splitter by its config name."""
-    if name not in SPLITTERS:
-        from pipeline.errors import PipelineError
-
-        raise PipelineError(f"unknown splitter {name!r}; choose one of: {', '.join(SPLITTERS)}")
-    return SPLITTERS[name]
+@SPLITTERS.register("news")
+def news() -> Splitter:
+    """The project's news-aware splitter."""
+    return split_text

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import PipelineError
-from pipeline.files import read_csv_rows, read_text_file
+from pipeline.core.errors import PipelineError
+from pipeline.core.files import REPO_ROOT, read_csv_rows, read_text_file
+from pipeline.core.registry import Registry
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 RESERVED = ("wikinews_2020.csv", "dev_test_en.tsv", "test_en_labeled.tsv")
-_SOURCE_HINT = "see SOURCE.txt in each folder of the shared external data for where to get the files"
+_SOURCE_HINT = (
+    "see SOURCE.txt in each folder of the shared external data for where to get the files"
+)
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,17 @@ def candidate_external_dirs(explicit: str | os.PathLike | None = None) -> list[P
     return dirs
 
 
-def find_external_file(relative: str, explicit: str | os.PathLike | None = None, evaluation: bool = False) -> Path:
+def find_external_file(
+    relative: str, explicit: str | os.PathLike | None = None, evaluation: bool = False
+) -> Path:
     """Resolve a file inside the external data folder, or fail with where we looked.
 
     Held-out files (RESERVED) are only handed out for evaluation.
     """
     if Path(relative).name in RESERVED and not evaluation:
-        raise PipelineError(f"{relative} is reserved for held-out evaluation and cannot be used here")
+        raise PipelineError(
+            f"{relative} is reserved for held-out evaluation and cannot be used here"
+        )
     looked = candidate_external_dirs(explicit)
     for base in looked:
         if (base / relative).is_file():
@@ -70,21 +76,31 @@ def find_external_file(relative: str, explicit: str | os.PathLike | None = None,
     )
 
 
-def load_seed(relative: str, external_dir: str | None = None) -> list[Article]:
+LOADERS: Registry[Callable[..., list[Article]]] = Registry("corpus loader")
+
+
+@LOADERS.register("seed")
+def load_seed(path: str, external_dir: str | None = None) -> list[Article]:
     """The seed article: a plain-text file whose id is its path in the external folder."""
-    path = find_external_file(relative, external_dir)
-    return [Article(doc_id=relative, text=read_text_file(path), source="seed", title=path.stem)]
+    found = find_external_file(path, external_dir)
+    return [Article(doc_id=path, text=read_text_file(found), source="seed", title=found.stem)]
 
 
-def load_wikinews(relative: str, external_dir: str | None = None, limit: int | None = None) -> list[Article]:
+@LOADERS.register("wikinews")
+def load_wikinews(
+    path: str, external_dir: str | None = None, limit: int | None = None
+) -> list[Article]:
     """Wikinews articles from a CSV with url, date, title, text; the url is the document id."""
-    rows = read_csv_rows(find_external_file(relative, external_dir), ("url", "text"))
+    rows = read_csv_rows(find_external_file(path, external_dir), ("url", "text"))
     articles = [Article(r["url"], r["text"], "wikinews", r.get("title", "")) for r in rows]
     return articles[:limit] if limit else articles
 
 
 def load_subjectivity(
-    relative: str, external_dir: str | None = None, keep: Iterable[str] = ("SUBJ",), evaluation: bool = False
+    relative: str,
+    external_dir: str | None = None,
+    keep: Iterable[str] = ("SUBJ",),
+    evaluation: bool = False,
 ) -> list[LabelledSentence]:
     """NewsSD-ENG (CSV) or CheckThat! (TSV) sentences, SUBJ mapped to opinion.
 
@@ -97,10 +113,42 @@ def load_subjectivity(
         rows = read_csv_rows(path, ("sentence", "label"), delimiter="\t", quoting=csv.QUOTE_NONE)
         pairs = [(r.get("sentence_id", ""), r["sentence"], r["label"]) for r in rows]
     else:
-        pairs = [(str(i), r["Sentence"], r["Label"]) for i, r in enumerate(read_csv_rows(path, ("Sentence", "Label")))]
+        pairs = [
+            (str(i), r["Sentence"], r["Label"])
+            for i, r in enumerate(read_csv_rows(path, ("Sentence", "Label")))
+        ]
     mapped = {"SUBJ": "opinion", "OBJ": "not_opinion"}
     return [
         LabelledSentence(f"{relative}#{sid}", text.strip(), mapped[label], relative)
         for sid, text, label in pairs
         if label in keep and text.strip()
     ]
+
+
+def load_articles(data_cfg: dict) -> list[Article]:
+    """Every article of the configured corpora."""
+    articles = []
+    for corpus in data_cfg["corpora"].values():
+        if corpus is None:
+            continue
+        params = {key: value for key, value in corpus.items() if key != "loader"}
+        articles += LOADERS.build(
+            corpus["loader"], params, external_dir=data_cfg.get("external_dir")
+        )
+    if not articles:
+        raise PipelineError("no articles: data.corpora is empty")
+    return articles
+
+
+def load_opinion_sentences(data_cfg: dict) -> list[LabelledSentence]:
+    """Sentences of the configured sentence-level corpora (SUBJ as opinion; OBJ when asked for),
+    each distinct text once (NewsSD-ENG is contained in CheckThat!)."""
+    keep = data_cfg.get("opinion_keep") or ["SUBJ"]
+    seen: set[str] = set()
+    sentences = []
+    for path in data_cfg.get("opinion_sources") or []:
+        for sentence in load_subjectivity(path, data_cfg.get("external_dir"), keep=keep):
+            if sentence.text not in seen:
+                seen.add(sentence.text)
+                sentences.append(sentence)
+    return sentences

@@ -1,0 +1,314 @@
+"""Grow the gold corpus: export batches to annotate, import finished annotations.
+
+    python -m pipeline.annotate export [--run RUN] [--corpus NAME] [-n 100]
+        [--order least_confident|most_confident|random|document] [--format jsonl|labelstudio]
+        [--output FILE] [config overrides ...]
+    python -m pipeline.annotate import FILE [--annotator NAME] [--overwrite] [config overrides ...]
+    python -m pipeline.annotate agreement FIRST.jsonl SECOND.jsonl
+
+Export writes sentences that have no gold label yet, with the pre-label and confidence of a finished
+run's model (a pre-label is never gold), least confident first by default (uncertainty sampling).
+Import validates every record before anything is written: a bad record stops the import with its
+line (or task) number, and the gold files are left as they were.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.cli.hydra_config import compose_config, parse_with_overrides
+from pipeline.core.errors import ArgumentParser, PipelineError, exit_code
+from pipeline.core.files import atomic_write_text, iter_jsonl, read_text_file, write_jsonl
+from pipeline.data.annotations import (
+    Annotation,
+    agreement,
+    annotations_by_doc,
+    load_annotations,
+    match_units,
+    parse_annotation,
+    span_hash,
+)
+from pipeline.data.corpora import load_articles
+from pipeline.predictor import Predictor
+from pipeline.runs import completed_runs
+
+ORDERS = ("least_confident", "most_confident", "random", "document")
+IMPORT_DIR = "imported"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence without a gold label, with the model's pre-label."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+    prev: str
+    pre_label: str
+    confidence: float
+    scores: dict[str, float]
+
+    def record(self, model: str) -> dict:
+        return {
+            "doc": self.doc,
+            "start": self.start,
+            "end": self.end,
+            "hash": span_hash(self.text),
+            "text": self.text,
+            "prev": self.prev,
+            "pre_label": self.pre_label,
+            "confidence": round(self.confidence, 4),
+            "scores": self.scores,
+            "pre_label_by": model,
+        }
+
+
+def latest_completed_run(experiments_dir: str | Path) -> Path:
+    """The most recently started completed run below `experiments_dir`."""
+    done = [
+        (record.get("started", ""), run_dir) for run_dir, record in completed_runs(experiments_dir)
+    ]
+    if not done:
+        raise PipelineError(
+            f"no finished run under {experiments_dir}: run `python -m pipeline` first or pass --run"
+        )
+    return max(done)[1]
+
+
+def candidates(cfg: dict, predictor: Predictor, corpus: str | None) -> list[Candidate]:
+    """Every sentence of the configured corpora (or one of them) that has no gold label."""
+    corpora = cfg["data"]["corpora"]
+    if corpus is not None:
+        if corpora.get(corpus) is None:
+            raise PipelineError(
+                f"unknown corpus {corpus!r}; "
+                f"choose one of: {', '.join(k for k, v in corpora.items() if v)}"
+            )
+        corpora = {corpus: corpora[corpus]}
+    articles = load_articles({**cfg["data"], "corpora": corpora})
+    gold = annotations_by_doc(load_annotations(cfg["data"]["annotations_dir"]))
+    found = []
+    for article in articles:
+        units = predictor.splitter(article.text)
+        labelled = match_units(units, gold.get(article.doc_id, []))
+        todo = [(i, u) for i, u in enumerate(units) if u.kind == "sentence" and i not in labelled]
+        for (i, unit), (label, scores) in zip(
+            todo, predictor.label_texts([u.text for _, u in todo])
+        ):
+            prev = units[i - 1].text if i else ""
+            found.append(
+                Candidate(
+                    article.doc_id,
+                    unit.start,
+                    unit.end,
+                    unit.text,
+                    prev,
+                    label,
+                    scores[label],
+                    scores,
+                )
+            )
+    return found
+
+
+def order_candidates(found: list[Candidate], order: str, seed: int) -> list[Candidate]:
+    """Active-learning order of the candidates.
+
+    Least confident first, most confident first, random, or article order.
+    """
+    if order == "least_confident":
+        return sorted(found, key=lambda c: c.confidence)
+    if order == "most_confident":
+        return sorted(found, key=lambda c: -c.confidence)
+    if order == "random":
+        return [found[i] for i in np.random.default_rng(seed).permutation(len(found))]
+    return found
+
+
+def to_label_studio(records: Sequence[dict]) -> list[dict]:
+    """Label Studio tasks with the pre-label as a prediction (config: docs/labelstudio.xml)."""
+    return [
+        {
+            "data": {k: r[k] for k in ("text", "prev", "doc", "start", "end", "hash")},
+            "predictions": [
+                {
+                    "model_version": r["pre_label_by"],
+                    "score": r["confidence"],
+                    "result": [
+                        {
+                            "from_name": "label",
+                            "to_name": "text",
+                            "type": "choices",
+                            "value": {"choices": [r["pre_label"]]},
+                        }
+                    ],
+                }
+            ],
+        }
+        for r in records
+    ]
+
+
+def export_batch(args: argparse.Namespace) -> None:
+    cfg = compose_config(args.overrides)
+    run_dir = Path(args.run) if args.run else latest_completed_run(cfg["paths"]["experiments_dir"])
+    predictor = Predictor(run_dir)
+    chosen = order_candidates(candidates(cfg, predictor, args.corpus), args.order, args.seed)[
+        : args.n
+    ]
+    records = [c.record(f"run:{run_dir.name}") for c in chosen]
+    if args.format == "labelstudio":
+        text = json.dumps(to_label_studio(records), ensure_ascii=False, indent=1) + "\n"
+    else:
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    if args.output:
+        atomic_write_text(args.output, text)
+        print(f"wrote {len(records)} sentences to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def read_import(path: Path, annotator: str | None) -> list[tuple[str, dict]]:
+    """(where, raw record) pairs from JSON Lines or a Label Studio JSON export."""
+    if path.suffix == ".json":
+        try:
+            tasks = json.loads(read_text_file(path))
+        except json.JSONDecodeError as err:
+            raise PipelineError(f"{path}: not a Label Studio JSON export ({err})") from None
+        if not isinstance(tasks, list) or not all(isinstance(task, dict) for task in tasks):
+            raise PipelineError(f"{path}: expected a list of Label Studio tasks")
+        return [
+            (f"{path} task {i}", _from_task(task, annotator, f"{path} task {i}"))
+            for i, task in enumerate(tasks, 1)
+        ]
+    pairs = []
+    for number, record in iter_jsonl(path, allow_empty=False):
+        if annotator and "annotator" not in record:
+            record["annotator"] = annotator
+        pairs.append((f"{path}:{number}", record))
+    return pairs
+
+
+def _from_task(task: dict, annotator: str | None, where: str) -> dict:
+    """The last completed annotation of a Label Studio task as a flat record."""
+    done = [a for a in task.get("annotations", []) if not a.get("was_cancelled")]
+    if not done:
+        raise PipelineError(f"{where}: task has no completed annotation")
+    choices = [c for r in done[-1].get("result", []) for c in r.get("value", {}).get("choices", [])]
+    if len(choices) != 1:
+        raise PipelineError(f"{where}: expected exactly one label choice, got {choices}")
+    who = annotator or done[-1].get("completed_by_email") or done[-1].get("completed_by")
+    if who is None:
+        raise PipelineError(f"{where}: no annotator: pass --annotator NAME")
+    data = task.get("data", {})
+    return {
+        **{k: data.get(k) for k in ("doc", "start", "end", "hash")},
+        "label": choices[0],
+        "annotator": str(who),
+    }
+
+
+def validate(
+    pairs: list[tuple[str, dict]], texts: dict[str, str], existing: dict, overwrite: bool
+) -> list[Annotation]:
+    """Check every record; return the annotations to merge (new or, with overwrite, changed)."""
+    seen: set[tuple[str, int, int]] = set()
+    merged = []
+    for where, record in pairs:
+        ann = parse_annotation(record, where)
+        key = (ann.doc, ann.start, ann.end)
+        if ann.doc not in texts:
+            raise PipelineError(
+                f"{where}: unknown document {ann.doc!r} (not in the configured corpora)"
+            )
+        if ann.end > len(texts[ann.doc]):
+            raise PipelineError(f"{where}: offsets {ann.start}-{ann.end} lie outside the document")
+        if span_hash(texts[ann.doc][ann.start : ann.end]) != ann.hash:
+            raise PipelineError(f"{where}: hash does not match the text at {ann.start}-{ann.end}")
+        if key in seen:
+            raise PipelineError(f"{where}: duplicate record for {ann.doc}:{ann.start}-{ann.end}")
+        seen.add(key)
+        old = existing.get(key)
+        if old is not None and old.label != ann.label and not overwrite:
+            raise PipelineError(
+                f"{where}: conflicts with gold {old.label!r} by {old.annotator}; "
+                "pass --overwrite to replace it"
+            )
+        if old is None or old.label != ann.label:
+            merged.append(ann)
+    return merged
+
+
+def import_batch(args: argparse.Namespace) -> None:
+    cfg = compose_config(args.overrides)
+    directory = Path(cfg["data"]["annotations_dir"])
+    texts = {a.doc_id: a.text for a in load_articles(cfg["data"])}
+    existing = {(a.doc, a.start, a.end): a for a in load_annotations(directory)}
+    new = validate(read_import(Path(args.file), args.annotator), texts, existing, args.overwrite)
+    replaced = {(a.doc, a.start, a.end) for a in new}
+    for path in sorted(directory.rglob("*.jsonl")):  # drop the records being replaced
+        records = [r for _, r in iter_jsonl(path)]
+        kept = [r for r in records if (r["doc"], r["start"], r["end"]) not in replaced]
+        if len(kept) != len(records):
+            write_jsonl(path, kept)
+    target = directory / IMPORT_DIR / f"{Path(args.file).stem}.jsonl"
+    previous = [r for _, r in iter_jsonl(target)] if target.is_file() else []
+    write_jsonl(target, previous + [a.to_dict() for a in new])
+    print(
+        f"merged {len(new)} annotations into {target} ({len(existing)} gold before)",
+        file=sys.stderr,
+    )
+
+
+def read_pass(path: str) -> list[dict]:
+    """One annotation pass for `agreement`: records with at least doc, start and label."""
+    records = []
+    for number, record in iter_jsonl(path, allow_empty=False):
+        missing = [key for key in ("doc", "start", "label") if key not in record]
+        if missing:
+            raise PipelineError(f"{path}:{number}: record lacks field {missing[0]!r}")
+        records.append(record)
+    return records
+
+
+def report_agreement(args: argparse.Namespace) -> None:
+    print(json.dumps(agreement(read_pass(args.first), read_pass(args.second)), indent=2))
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = ArgumentParser(prog="python -m pipeline.annotate", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser(
+        "export", help="write a batch of unlabelled sentences with pre-labels"
+    )
+    export.add_argument("--run", help="finished run whose model pre-labels (default: the latest)")
+    export.add_argument("--corpus", help="one corpus of the data config (default: all)")
+    export.add_argument("-n", type=int, default=100, help="batch size")
+    export.add_argument("--order", choices=ORDERS, default="least_confident")
+    export.add_argument("--format", choices=("jsonl", "labelstudio"), default="jsonl")
+    export.add_argument("--output", help="file to write (default: stdout)")
+    export.add_argument("--seed", type=int, default=0, help="for --order random")
+    imp = commands.add_parser("import", help="validate and merge annotations into the gold files")
+    imp.add_argument("file", help="JSON Lines records or a Label Studio JSON export")
+    imp.add_argument("--annotator", help="annotator name for records that carry none")
+    imp.add_argument(
+        "--overwrite", action="store_true", help="replace existing gold labels that differ"
+    )
+    agree = commands.add_parser("agreement", help="Cohen's kappa between two annotation passes")
+    agree.add_argument("first", help="JSON Lines of the first pass")
+    agree.add_argument("second", help="JSON Lines of the second pass")
+    return parse_with_overrides(parser, argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    commands = {"export": export_batch, "import": import_batch, "agreement": report_agreement}
+    return exit_code(lambda: commands[args.command](args))

@@ -1,0 +1,1 @@
+"""Data: corpora and their loaders, standoff gold annotations, labelled rows and held-out splits."""

@@ -1,0 +1,128 @@
+"""Labelled rows of the data set, the article-grouped held-out splits, and what each source adds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from pipeline.core.errors import PipelineError
+from pipeline.core.labels import LABELS
+from pipeline.data.annotations import Annotation, annotations_by_doc, best_units
+
+
+@dataclass(frozen=True)
+class LabelledUnit:
+    """One unit with its label, where that label came from, the weak label and the LF votes.
+
+    `label`/`label_source`/`annotator` give the best label the unit has: gold where a person
+    annotated it, else external (a corpus's own label), else weak.
+    """
+
+    id: str
+    doc_id: str
+    source: str
+    index: int
+    start: int
+    end: int
+    kind: str
+    text: str
+    prev_text: str
+    label: str | None
+    label_source: str | None
+    annotator: str | None
+    weak_label: str | None
+    external: bool
+    votes: tuple[int, ...]
+
+
+def gold_rows(
+    rows: Sequence[LabelledUnit], annotations: Sequence[Annotation]
+) -> list[LabelledUnit]:
+    """One row per annotation of a loaded article, whatever the splitter: the row of the unit that
+    overlaps it most (`best_units`; its text is what a model reads) under the annotation's id, span
+    and label. Evaluated on these, every splitter is scored on the same gold sentences."""
+    by_doc: dict[str, list[LabelledUnit]] = {}
+    for row in rows:
+        if not row.external:
+            by_doc.setdefault(row.doc_id, []).append(row)
+    grouped = annotations_by_doc(sorted(annotations, key=lambda a: (a.doc, a.start)))
+    return [
+        replace(
+            units[i],
+            id=f"{doc}#{ann.start}-{ann.end}",
+            start=ann.start,
+            end=ann.end,
+            label=ann.label,
+            label_source="gold",
+            annotator=ann.annotator,
+        )
+        for doc, units in by_doc.items()
+        for ann, i, _ in best_units(units, grouped.get(doc, []))
+    ]
+
+
+def test_documents(
+    rows: Sequence[LabelledUnit], fraction: float, seed: int, exclude: set[str] = frozenset()
+) -> set[str]:
+    """Hold out a seeded share of the gold-annotated documents (at least one), not in `exclude`."""
+    gold_docs = sorted({r.doc_id for r in rows if r.label_source == "gold"} - set(exclude))
+    if not gold_docs:
+        raise PipelineError(
+            "no gold-labelled sentences in the loaded corpora: nothing to evaluate on"
+        )
+    n_test = max(1, round(fraction * len(gold_docs))) if len(gold_docs) > 1 else 1
+    rng = np.random.default_rng(seed)
+    return set(rng.permutation(gold_docs)[:n_test].tolist())
+
+
+def training_rows(
+    rows: Sequence[LabelledUnit], held_out: set[str], sources: Sequence[str]
+) -> list[LabelledUnit]:
+    """Training sentences from documents outside the test side, by the sources asked for.
+
+    `gold`: annotated sentences; `weak`: every other article sentence with its weak label (all of
+    them when gold is not asked for); `external`: sentences of the extra sentence-level corpora.
+    """
+    unknown = set(sources) - {"gold", "weak", "external"}
+    if unknown:
+        raise PipelineError(
+            f"unknown train source {sorted(unknown)[0]!r}; choose from: gold, weak, external"
+        )
+    chosen = []
+    for r in rows:
+        if r.kind != "sentence" or r.doc_id in held_out or r.label is None:
+            continue
+        if r.external:
+            if "external" in sources:
+                chosen.append(r)
+        elif r.label_source == "gold" and "gold" in sources:
+            chosen.append(r)
+        elif "weak" in sources and r.weak_label is not None:
+            chosen.append(
+                replace(r, label=r.weak_label, label_source="weak", annotator="weak_labeler")
+            )
+    return chosen
+
+
+def composition(rows: Sequence[LabelledUnit]) -> dict[str, dict[str, int]]:
+    """What each source contributes: counts per (source, label_source) and label."""
+    table: dict[str, Counter] = {}
+    for r in rows:
+        table.setdefault(f"{r.source}/{r.label_source}", Counter())[r.label] += 1
+    return {
+        key: {lab: counts.get(lab, 0) for lab in LABELS} | {"total": sum(counts.values())}
+        for key, counts in sorted(table.items())
+    }
+
+
+@dataclass
+class Splits:
+    """Sentences for training, testing (held-out gold articles) and tuning (dev gold articles); test
+    and dev hold one row per gold sentence (`label.gold_rows`), the same for every splitter."""
+
+    train: list[LabelledUnit]
+    test: list[LabelledUnit]
+    dev: list[LabelledUnit]

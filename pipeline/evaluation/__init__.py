@@ -1,0 +1,1 @@
+"""Evaluation: metrics, statistical tests, external evaluations and the HTML report."""

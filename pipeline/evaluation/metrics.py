@@ -1,0 +1,148 @@
+"""Evaluate stage: metrics with bootstrap intervals, prediction and error files, confusion plot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
+
+from pipeline.core.files import write_json, write_jsonl
+from pipeline.core.labels import LABELS
+
+_IDS = list(range(len(LABELS)))
+
+
+def macro_f1(gold: Sequence[int], pred: Sequence[int]) -> float:
+    """Macro-F1 over the labels present in gold or predictions."""
+    return float(f1_score(gold, pred, average="macro", zero_division=0))
+
+
+def bootstrap_interval(
+    gold: np.ndarray,
+    pred: np.ndarray,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> list[float]:
+    """Percentile bootstrap interval of macro-F1, resampling test units with replacement."""
+    rng = np.random.default_rng(seed)
+    n = len(gold)
+    samples = [macro_f1(gold[idx], pred[idx]) for idx in rng.integers(0, n, size=(n_resamples, n))]
+    tail = (1 - confidence) / 2 * 100
+    return [float(np.percentile(samples, tail)), float(np.percentile(samples, 100 - tail))]
+
+
+def per_class_scores(gold: np.ndarray, pred: np.ndarray, names: Sequence[str]) -> dict:
+    """Precision, recall, F1 and support of each label id 0..len(names)-1, by name."""
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, pred, labels=list(range(len(names))), zero_division=0
+    )
+    return {
+        name: {
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1": float(f1[i]),
+            "support": int(support[i]),
+        }
+        for i, name in enumerate(names)
+    }
+
+
+def compute_metrics(
+    gold: Sequence[int],
+    pred: Sequence[int],
+    n_bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict:
+    """The metrics of `metrics.json` (label counts are filled in by the caller)."""
+    gold, pred = np.asarray(gold), np.asarray(pred)
+    return {
+        "labels": list(LABELS),
+        "macro_f1": macro_f1(gold, pred),
+        "macro_f1_ci": bootstrap_interval(gold, pred, n_bootstrap, confidence, seed),
+        "ci_level": confidence,
+        "accuracy": float(accuracy_score(gold, pred)),
+        "per_class": per_class_scores(gold, pred, LABELS),
+        "confusion_matrix": confusion_matrix(gold, pred, labels=_IDS).tolist(),
+    }
+
+
+def per_label_table(metrics: dict) -> str:
+    """Precision, recall, F1 and support of each label, as a short plain-text table."""
+    from tabulate import tabulate
+
+    rows = [
+        [label, m["precision"], m["recall"], m["f1"], m["support"]]
+        for label, m in metrics["per_class"].items()
+    ]
+    return tabulate(rows, headers=["label", "precision", "recall", "f1", "support"], floatfmt=".3f")
+
+
+def prediction_records(rows: Sequence[dict], scores: np.ndarray) -> list[dict]:
+    """One record per evaluated unit: id, text, gold, predicted, scores."""
+    return [
+        {
+            "id": row["id"],
+            "text": row["text"],
+            "gold": row["label"],
+            "predicted": LABELS[int(np.argmax(s))],
+            "scores": {label: round(float(v), 6) for label, v in zip(LABELS, s)},
+        }
+        for row, s in zip(rows, scores)
+    ]
+
+
+def plot_confusion(matrix: Sequence[Sequence[int]], path: str | Path, title: str = "") -> None:
+    """Save a labelled confusion-matrix heat map (rows gold, columns predicted)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    matrix = np.asarray(matrix)
+    fig, ax = plt.subplots(figsize=(4.8, 4.2), dpi=120)
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(_IDS, LABELS)
+    ax.set_yticks(_IDS, LABELS)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("gold")
+    ax.set_title(title, fontsize=9)
+    top = matrix.max() or 1
+    for (i, j), value in np.ndenumerate(matrix):
+        ax.text(
+            j,
+            i,
+            str(value),
+            ha="center",
+            va="center",
+            color="white" if value > top / 2 else "black",
+        )
+    fig.tight_layout()
+    tmp = Path(path).with_suffix(".tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def write_evaluation(
+    run_dir: str | Path, rows: Sequence[dict], scores: np.ndarray, metrics: dict
+) -> None:
+    """Write metrics.json, predictions.jsonl, errors.jsonl and confusion.png into a run folder."""
+    run_dir = Path(run_dir)
+    records = prediction_records(rows, scores)
+    write_jsonl(run_dir / "predictions.jsonl", records)
+    write_jsonl(run_dir / "errors.jsonl", [r for r in records if r["gold"] != r["predicted"]])
+    plot_confusion(
+        metrics["confusion_matrix"],
+        run_dir / "confusion.png",
+        f"macro-F1 {metrics['macro_f1']:.3f}  (n={len(rows)})",
+    )
+    write_json(run_dir / "metrics.json", metrics)

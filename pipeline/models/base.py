@@ -1,0 +1,151 @@
+"""The model interface every classifier implements, the model registry, and a run folder's model:
+saved beside a manifest (`model.json`) that names its registry version and its label list.
+
+A model classifies sentences into label ids (positions in its `labels`). It receives the same
+inputs whatever it is: the sentences, the sentence before each (`context`) and, when fitting, the
+article of each (`groups`, for a grouped dev split). Register a new one with
+`@MODELS.register("name")` on a `Model` subclass whose constructor parameters are the config's
+`model.params` (plus `seed`); `configs/model/<name>.yaml` lists them.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from pipeline.core.errors import PipelineError
+from pipeline.core.files import read_text_file, read_yaml_mapping, write_json
+from pipeline.core.labels import LABELS
+from pipeline.core.registry import Registry
+
+MANIFEST = "model.json"
+# Label order of run folders written before runs recorded their labels (LABELS.md version 1).
+LEGACY_LABELS = ("fact", "quote", "policy", "opinion")
+# What transformer models written before the registry recorded as `kind`, as registry names.
+LEGACY_KINDS = {"finetune": "minilm_finetune.v1", "embed_logreg": "minilm_embed_logreg.v1"}
+
+
+class Model(ABC):
+    """A sentence classifier: `fit`, `predict_proba`, `classes_`, `save`, `load`."""
+
+    labels: tuple[str, ...] = LABELS
+    classes_: np.ndarray
+    # True when one process already keeps every core busy (prediction then forks no workers)
+    uses_all_cores: ClassVar[bool] = False
+
+    @abstractmethod
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[int],
+        *,
+        context: Sequence[str] | None = None,
+        groups: Sequence[str] | None = None,
+    ) -> Model:
+        """Fit on sentences and their label ids (`context`: the sentence before each)."""
+
+    @abstractmethod
+    def predict_proba(
+        self, texts: Sequence[str], *, context: Sequence[str] | None = None
+    ) -> np.ndarray:
+        """One row per text, one column per entry of `classes_`, rows summing to one."""
+
+    @abstractmethod
+    def save(self, directory: Path) -> None:
+        """Write the fitted model's files into `directory`."""
+
+    def settings(self) -> dict:
+        """What `load` needs besides the files (kept in the manifest)."""
+        return {}
+
+    @classmethod
+    @abstractmethod
+    def load(cls, directory: Path, settings: dict, **serving: object) -> Model:
+        """The model saved in `directory` (`serving`: options chosen at load time, if any)."""
+
+
+MODELS: Registry[type[Model]] = Registry("model")
+
+
+def build_model(name: str, params: dict, seed: int) -> Model:
+    """A fresh, unfitted model of a registered name; an unknown parameter is a one-line error."""
+    return MODELS.build(name, params, seed=seed)
+
+
+def fit_model(
+    model: Model,
+    texts: Sequence[str],
+    label_ids: Sequence[int],
+    context: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
+) -> Model:
+    """Fit, refusing an empty training set in one line."""
+    if not len(texts):
+        raise PipelineError(
+            "no training sentences: check the data sources and the labeler settings"
+        )
+    return model.fit(list(texts), np.asarray(label_ids), context=context, groups=groups)
+
+
+def predict_scores(
+    model: Model, texts: Sequence[str], context: Sequence[str] | None = None
+) -> np.ndarray:
+    """Scores over all of the model's labels (columns in label-id order); labels the model never
+    saw in training score zero."""
+    texts = list(texts)
+    raw = model.predict_proba(texts, context=context)
+    scores = np.zeros((len(texts), len(model.labels)))
+    scores[:, np.asarray(model.classes_, dtype=int)] = raw
+    return scores
+
+
+def save_model(model: Model, name: str, run_dir: str | Path) -> None:
+    """Save the model's files and its manifest: registry name with version, labels, settings."""
+    model.save(Path(run_dir))
+    manifest = {
+        "model": MODELS.versioned_name(name),
+        "labels": list(model.labels),
+        "settings": model.settings(),
+    }
+    write_json(Path(run_dir) / MANIFEST, manifest)
+
+
+def read_manifest(run_dir: Path) -> dict:
+    """The manifest of a run's model; folders written before manifests existed read as today's."""
+    path = run_dir / MANIFEST
+    if not path.is_file():
+        if (run_dir / "model.skops").is_file():  # scikit-learn models, before manifests
+            name = read_yaml_mapping(run_dir / "config.yaml")["model"]["name"]
+            return {"model": f"{name}.v1", "labels": list(LEGACY_LABELS), "settings": {}}
+        raise PipelineError(f"no model in {run_dir} (expected {MANIFEST} or model.skops)")
+    try:
+        manifest = json.loads(read_text_file(path))
+    except json.JSONDecodeError as err:
+        raise PipelineError(f"{path} is not valid JSON ({err.msg})") from None
+    if "model" in manifest:
+        return manifest
+    kind = manifest.get("kind")  # transformer models before the registry: settings at the top
+    if kind not in LEGACY_KINDS:
+        raise PipelineError(f"{path}: unknown model kind {kind!r}")
+    return {"model": LEGACY_KINDS[kind], "labels": list(LEGACY_LABELS), "settings": manifest}
+
+
+def load_model(run_dir: str | Path, **serving: object) -> Model:
+    """Load a run's model by the registry name and label list its manifest records (`serving`:
+    options such as `runtime` that a model chooses when it is loaded)."""
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    model = MODELS.get(manifest["model"]).load(run_dir, manifest.get("settings") or {}, **serving)
+    model.labels = tuple(manifest["labels"])
+    return model
+
+
+def no_serving_options(name: str, serving: dict) -> None:
+    """Models without load-time options refuse any in one line."""
+    if serving:
+        raise PipelineError(f"model {name!r} takes no serving options (got {', '.join(serving)})")

@@ -1,0 +1,1 @@
+"""Fine-tuned transformers: the model object, its training loop, distillation and ONNX export."""

@@ -1,0 +1,156 @@
+"""The training loop of fine-tuned models: its arguments, the grouped dev split, class weights, and
+a plain PyTorch loop (AdamW, linear warm-up and decay, the epoch with the best dev macro-F1
+kept)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.models.encoders import Features, torch_module
+
+INFERENCE_BATCH = 64
+
+
+@dataclass
+class TrainingArguments:
+    """How a fine-tuned model is trained (and, with `distil_layers`, distilled)."""
+
+    epochs: int = 4
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    class_weight: str | None = "balanced"
+    dev_fraction: float = 0.1
+    patience: int = 2
+    max_steps: int | None = None  # cap on optimiser steps (tests use a handful)
+    num_layers: int | None = None  # keep only the first N pretrained layers before training
+    distil_layers: int | None = None  # after fine-tuning, distil into N evenly spaced layers
+    distil_epochs: int = 3
+    batch_size: int = 32
+
+
+def dev_split(
+    n: int, groups: Sequence[str] | None, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training and dev indices, the dev side a seeded share of the groups (articles)."""
+    from sklearn.model_selection import GroupShuffleSplit
+
+    if fraction <= 0 or n < 10:
+        return np.arange(n), np.arange(0)
+    groups = np.asarray(groups if groups is not None else np.arange(n))
+    split = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    train, dev = next(split.split(np.zeros(n), groups=groups))
+    return train, dev
+
+
+def class_weights(y: np.ndarray, n_labels: int, mode: str | None) -> np.ndarray:
+    """Per-label loss weights: "balanced" over the labels present, else ones."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    weights = np.ones(n_labels, dtype=np.float32)
+    if mode == "balanced":
+        present = np.unique(y)
+        weights[present] = compute_class_weight("balanced", classes=present, y=y)
+    return weights
+
+
+def predict_probabilities(
+    network, data: Features, indices: np.ndarray, n_labels: int, batch_size: int = INFERENCE_BATCH
+) -> np.ndarray:
+    """Softmax scores of `network` (PyTorch, or a session called like it) for rows `indices`."""
+    torch = torch_module()
+    network.eval()
+    out = np.zeros((len(data), n_labels), dtype=np.float32)
+    with torch.inference_mode():
+        for chunk, batch in data.by_length(indices, batch_size):
+            out[chunk] = torch.softmax(network(**batch).logits, dim=-1).numpy()
+    return out[indices]
+
+
+# A loss over a batch: the network's logits and the batch's row indices.
+LossFn = Callable[[object, np.ndarray], object]
+
+
+def train(
+    network,
+    data: Features,
+    y: np.ndarray,
+    train_idx: np.ndarray,
+    dev_idx: np.ndarray,
+    loss_fn: LossFn,
+    args: TrainingArguments,
+    epochs: int,
+    seed: int,
+    desc: str,
+) -> list[dict]:
+    """Train `network` in place on `train_idx` with `loss_fn`; keep the weights of the epoch with
+    the best dev macro-F1 (early stopping after `patience` epochs without gain); the history."""
+    from sklearn.metrics import f1_score
+    from tqdm.auto import tqdm
+
+    torch = torch_module()
+    optimizer = torch.optim.AdamW(
+        network.parameters(), lr=args.learning_rate, weight_decay=args.weight_decay
+    )
+    steps_per_epoch = math.ceil(len(train_idx) / args.batch_size)
+    total = min(args.max_steps or steps_per_epoch * epochs, steps_per_epoch * epochs)
+    warmup = int(args.warmup_ratio * total)
+
+    def schedule(s: int) -> float:
+        return (
+            (s + 1) / max(1, warmup)
+            if s < warmup
+            else max(0.0, (total - s) / max(1, total - warmup))
+        )
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    rng = np.random.default_rng(seed)
+    best, best_state, stale, step, history = -1.0, None, 0, 0, []
+    bar = tqdm(total=total, desc=desc, unit="step")
+    began = time.perf_counter()
+    n_labels = network.config.num_labels
+    for epoch in range(epochs):
+        network.train()
+        perm = rng.permutation(train_idx)
+        for start in range(0, len(perm), args.batch_size):
+            idx = perm[start : start + args.batch_size]
+            loss = loss_fn(network(**data.batch(idx)).logits, idx)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            bar.update(1)
+            bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
+            if step >= total:
+                break
+        dev_f1 = None
+        if len(dev_idx):
+            predicted = predict_probabilities(network, data, dev_idx, n_labels).argmax(axis=1)
+            dev_f1 = float(f1_score(y[dev_idx], predicted, average="macro", zero_division=0))
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "step": step,
+                "loss": float(loss.item()),
+                "dev_macro_f1": dev_f1,
+                "seconds": round(time.perf_counter() - began, 1),
+            }
+        )
+        if dev_f1 is None or dev_f1 > best:
+            best, stale = (dev_f1 if dev_f1 is not None else best), 0
+            best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+        else:
+            stale += 1
+        if stale >= args.patience or step >= total:
+            break
+    bar.close()
+    if best_state is not None:
+        network.load_state_dict(best_state)
+    return history

@@ -1,0 +1,1 @@
+"""Weak supervision and the label stage: labeling functions, labelers, the LF report."""
