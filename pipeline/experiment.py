@@ -25,6 +25,7 @@ from pipeline.data.rows import (
     Splits,
     composition,
     gold_rows,
+    gold_subsample,
     test_documents,
     training_rows,
 )
@@ -69,8 +70,11 @@ def prepare(cfg: dict, run_dir: Path, record: RunRecord) -> tuple[Splits, Labele
         else set()
     )
     gold = gold_rows(rows, annotations)
+    left_out = gold_subsample(
+        rows, cfg["data"].get("gold_fraction", 1.0), cfg["seed"], held_out | dev_docs
+    )
     splits = Splits(
-        train=training_rows(rows, held_out | dev_docs, cfg["data"]["train_sources"]),
+        train=training_rows(rows, held_out | dev_docs | left_out, cfg["data"]["train_sources"]),
         test=[r for r in gold if r.doc_id in held_out],
         dev=[r for r in gold if r.doc_id in dev_docs],
     )
@@ -143,6 +147,7 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
                 cfg["eval"]["n_bootstrap"],
                 cfg["eval"]["confidence"],
                 cfg["seed"],
+                [r.source for r in splits.test],
             )
             metrics |= {
                 "n_train": len(splits.train),
@@ -167,7 +172,10 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
                 run_dir, run_dir.name, model_label(cfg["model"]), metrics, test_dicts, scores
             )
             log.info(
-                "macro-F1 %.3f [%.3f, %.3f]  accuracy %.3f  -> %s\n%s",
+                "macro-F1 (fact, quote, policy) %.3f [%.3f, %.3f]  4-way %.3f [%.3f, %.3f]  "
+                "accuracy %.3f  -> %s\n%s",
+                metrics["macro_f1_3"],
+                *metrics["macro_f1_3_ci"],
                 metrics["macro_f1"],
                 *metrics["macro_f1_ci"],
                 metrics["accuracy"],

@@ -60,3 +60,15 @@ def test_checkthat_external_evaluation_maps_opinion_to_subj():
     assert 0 <= result["macro_f1"] <= 1
     with pytest.raises(PipelineError, match="unknown external evaluation"):
         evaluate_subjectivity(model, "nope")
+
+
+def test_the_headline_metric_leaves_opinion_out_and_sources_are_scored_apart():
+    # fact, quote, policy right; the one opinion sentence wrong
+    gold = [0, 0, 1, 1, 2, 2, 3]
+    pred = [0, 0, 1, 1, 2, 2, 0]
+    metrics = compute_metrics(gold, pred, n_bootstrap=20, sources=["news"] * 6 + ["checkthat"])
+    assert metrics["macro_f1"] < 1 and abs(metrics["macro_f1_3"] - (0.8 + 1 + 1) / 3) < 1e-9
+    lo, hi = metrics["macro_f1_3_ci"]
+    assert lo <= metrics["macro_f1_3"] <= hi
+    assert metrics["by_source"]["news"]["macro_f1"] == 1.0
+    assert metrics["by_source"]["checkthat"]["n"] == 1

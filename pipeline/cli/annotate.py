@@ -23,14 +23,17 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.cli.compare import render
 from pipeline.cli.hydra_config import compose_config, parse_with_overrides
 from pipeline.core.errors import ArgumentParser, PipelineError, exit_code
 from pipeline.core.files import atomic_write_text, iter_jsonl, read_text_file, write_jsonl
+from pipeline.core.labels import LABELS
 from pipeline.data.annotations import (
     Annotation,
     agreement,
     annotations_by_doc,
     load_annotations,
+    load_annotations_file,
     match_units,
     parse_annotation,
     span_hash,
@@ -283,6 +286,28 @@ def report_agreement(args: argparse.Namespace) -> None:
     print(json.dumps(agreement(read_pass(args.first), read_pass(args.second)), indent=2))
 
 
+def gold_stats(directory: Path) -> list[dict]:
+    """Documents, sentences and labels of the gold, per folder of `directory` and in total."""
+    rows: dict[str, dict] = {}
+    for path in sorted(directory.rglob("*.jsonl")):
+        part = path.parent.relative_to(directory).as_posix()
+        row = rows.setdefault(
+            part, {"part": part, "docs": set(), "sentences": 0} | dict.fromkeys(LABELS, 0)
+        )
+        for ann in load_annotations_file(path):
+            row["docs"].add(ann.doc)
+            row["sentences"] += 1
+            row[ann.label] += 1
+    total = {"part": "total", "docs": set().union(*(r["docs"] for r in rows.values()))}
+    total |= {key: sum(r[key] for r in rows.values()) for key in ("sentences", *LABELS)}
+    return [r | {"docs": len(r["docs"])} for r in [*rows.values(), total]]
+
+
+def report_stats(args: argparse.Namespace) -> None:
+    cfg = compose_config(args.overrides)
+    print(render(gold_stats(Path(cfg["data"]["annotations_dir"])), args.format))
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = ArgumentParser(prog="python -m pipeline.annotate", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -305,10 +330,17 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     agree = commands.add_parser("agreement", help="Cohen's kappa between two annotation passes")
     agree.add_argument("first", help="JSON Lines of the first pass")
     agree.add_argument("second", help="JSON Lines of the second pass")
+    stats = commands.add_parser("stats", help="gold documents, sentences and labels per folder")
+    stats.add_argument("--format", choices=("table", "md", "csv", "json"), default="table")
     return parse_with_overrides(parser, argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    commands = {"export": export_batch, "import": import_batch, "agreement": report_agreement}
+    commands = {
+        "export": export_batch,
+        "import": import_batch,
+        "agreement": report_agreement,
+        "stats": report_stats,
+    }
     return exit_code(lambda: commands[args.command](args))

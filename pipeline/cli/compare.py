@@ -84,6 +84,7 @@ def summarise(runs: Sequence[dict]) -> list[dict]:
     for r in runs:
         m, rec = r["metrics"], r["run"]
         ci = m.get("macro_f1_ci") or [None, None]
+        ci3 = m.get("macro_f1_3_ci") or [None, None]
         row = {
             "run_id": rec.get("run_id", r["dir"].name),
             "experiment": rec.get("experiment"),
@@ -91,6 +92,9 @@ def summarise(runs: Sequence[dict]) -> list[dict]:
             "overrides": " ".join(
                 f"{k}={r['config'][k]}" for k in changed if k in r["config"] and k != "model.name"
             ),
+            "macro_f1_3": m.get("macro_f1_3"),
+            "macro_f1_3_lo": ci3[0],
+            "macro_f1_3_hi": ci3[1],
             "macro_f1": m.get("macro_f1"),
             "macro_f1_lo": ci[0],
             "macro_f1_hi": ci[1],
@@ -172,13 +176,14 @@ def sort_rows(rows: list[dict], key: str) -> list[dict]:
 
 
 def with_intervals(rows: list[dict]) -> list[dict]:
-    """Rows for reading: macro-F1 shown with its interval in one column."""
+    """Rows for reading: each macro-F1 (3-way, 4-way) shown with its interval in one column."""
     shown = []
     for row in rows:
-        out = {k: v for k, v in row.items() if k not in ("macro_f1_lo", "macro_f1_hi")}
-        if row["macro_f1"] is not None and row["macro_f1_lo"] is not None:
-            low, high = row["macro_f1_lo"], row["macro_f1_hi"]
-            out["macro_f1"] = f"{row['macro_f1']:.3f} [{low:.3f}, {high:.3f}]"
+        out = dict(row)
+        for key in ("macro_f1_3", "macro_f1"):
+            low, high = out.pop(f"{key}_lo", None), out.pop(f"{key}_hi", None)
+            if row.get(key) is not None and low is not None:
+                out[key] = f"{row[key]:.3f} [{low:.3f}, {high:.3f}]"
         shown.append(out)
     return shown
 

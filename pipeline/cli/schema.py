@@ -140,6 +140,8 @@ class DataConfig:
     train_sources: list[str] = allowed(
         OneOf(("gold", "weak", "external"), each=True, non_empty=True)
     )
+    # share of the training side's gold documents trained on (learning curves; seeded by `seed`)
+    gold_fraction: float = allowed(Range(low=0, high=1, low_open=True), default=1.0)
 
 
 @dataclass

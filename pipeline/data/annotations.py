@@ -18,7 +18,8 @@ from pipeline.core.errors import PipelineError
 from pipeline.core.files import iter_jsonl
 from pipeline.core.labels import LABELS
 
-GUIDELINE_VERSION = "LABELS.md/1"
+# The label contract and the project guideline (docs/annotation.md) a new record is read under.
+GUIDELINE_VERSION = "LABELS.md/2+annotation.md/2"
 
 
 def span_hash(text: str) -> str:
@@ -67,16 +68,19 @@ def parse_annotation(record: dict, where: str) -> Annotation:
     return ann
 
 
+def load_annotations_file(path: Path) -> list[Annotation]:
+    """The annotations of one JSON Lines file, each record checked."""
+    return [parse_annotation(record, f"{path}:{number}") for number, record in iter_jsonl(path)]
+
+
 def load_annotations(directory: str | Path) -> list[Annotation]:
     """All annotations in ``*.jsonl`` files below `directory` (sorted, so order is stable)."""
     directory = Path(directory)
     if not directory.is_dir():
         return []
-    annotations = []
-    for path in sorted(directory.rglob("*.jsonl")):
-        for number, record in iter_jsonl(path):
-            annotations.append(parse_annotation(record, f"{path}:{number}"))
-    return annotations
+    return [
+        ann for path in sorted(directory.rglob("*.jsonl")) for ann in load_annotations_file(path)
+    ]
 
 
 def index_annotations(
@@ -147,12 +151,13 @@ def match_units(units: Sequence[Span], annotations: Iterable[Annotation]) -> dic
 
 
 def agreement(first: list[dict], second: list[dict]) -> dict:
-    """Cohen's kappa and the confusion matrix between two passes over the same spans.
+    """Cohen's kappa, per-label agreement (F1) and the confusion matrix between two passes over
+    the same spans.
 
     Spans are matched by (doc, start); spans either pass marked as not a sentence (any label outside
     the label set) are left out and counted.
     """
-    from sklearn.metrics import cohen_kappa_score, confusion_matrix
+    from sklearn.metrics import cohen_kappa_score, confusion_matrix, f1_score
 
     labels_of = {(r["doc"], r["start"]): r["label"] for r in second}
     pairs = [
@@ -169,6 +174,11 @@ def agreement(first: list[dict], second: list[dict]) -> dict:
         "n_excluded": len(pairs) - len(kept),
         "observed_agreement": sum(x == y for x, y in kept) / len(kept),
         "cohen_kappa": float(cohen_kappa_score(a, b, labels=list(LABELS))),
+        # per label: F1 of the second pass against the first (symmetric: swapping passes keeps it)
+        "per_label_f1": dict(
+            zip(LABELS, f1_score(a, b, labels=list(LABELS), average=None, zero_division=0).tolist())
+        ),
+        "first_pass_counts": {label: a.count(label) for label in LABELS},
         "labels": list(LABELS),
         "confusion_matrix": confusion_matrix(a, b, labels=list(LABELS)).tolist(),
     }

@@ -25,12 +25,13 @@ _SOURCE_HINT = (
 
 @dataclass(frozen=True)
 class Article:
-    """One document of a corpus."""
+    """One document of a corpus (`one_sentence`: a sentence-level corpus's entry, never split)."""
 
     doc_id: str
     text: str
     source: str
     title: str = ""
+    one_sentence: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ def find_external_file(
     )
 
 
+# BABE's `label_opinion` values as subjectivity labels (the middle grade is left out).
+BABE_OPINION = {"Expresses writer’s opinion": "SUBJ", "Entirely factual": "OBJ"}
+
 LOADERS: Registry[Callable[..., list[Article]]] = Registry("corpus loader")
 
 
@@ -88,11 +92,46 @@ def load_seed(path: str, external_dir: str | None = None) -> list[Article]:
 
 @LOADERS.register("wikinews")
 def load_wikinews(
-    path: str, external_dir: str | None = None, limit: int | None = None
+    path: str, external_dir: str | None = None, limit: int | None = None, only: str | None = None
 ) -> list[Article]:
-    """Wikinews articles from a CSV with url, date, title, text; the url is the document id."""
+    """Wikinews articles from a CSV with url, date, title, text; the url is the document id.
+
+    `only`: a file (absolute, or relative to the repository) listing the urls to keep, one a line,
+    in the order to keep them (e.g. a recorded random draw)."""
     rows = read_csv_rows(find_external_file(path, external_dir), ("url", "text"))
     articles = [Article(r["url"], r["text"], "wikinews", r.get("title", "")) for r in rows]
+    if only:
+        by_id = {a.doc_id: a for a in articles}
+        wanted = read_text_file(REPO_ROOT / only).split()
+        missing = [doc for doc in wanted if doc not in by_id]
+        if missing:
+            raise PipelineError(f"{only}: {len(missing)} urls are not in {path}, e.g. {missing[0]}")
+        articles = [by_id[doc] for doc in wanted]
+    return articles[:limit] if limit else articles
+
+
+@LOADERS.register("sentences")
+def load_sentences(
+    path: str, external_dir: str | None = None, source: str = "sentences", limit: int | None = None
+) -> list[Article]:
+    """A sentence-level corpus (a TSV with `sentence_id` and `sentence`, as CheckThat!'s), each
+    sentence a one-sentence document `path#sentence_id`; a text already seen is skipped, so no
+    sentence can stand on both sides of a split. Held-out files are refused."""
+    rows = read_csv_rows(
+        find_external_file(path, external_dir),
+        ("sentence_id", "sentence"),
+        delimiter="\t",
+        quoting=csv.QUOTE_NONE,
+    )
+    seen: set[str] = set()
+    articles = []
+    for row in rows:
+        text = row["sentence"].strip()
+        if text and text not in seen:
+            seen.add(text)
+            articles.append(
+                Article(f"{path}#{row['sentence_id']}", text, source, one_sentence=True)
+            )
     return articles[:limit] if limit else articles
 
 
@@ -102,14 +141,21 @@ def load_subjectivity(
     keep: Iterable[str] = ("SUBJ",),
     evaluation: bool = False,
 ) -> list[LabelledSentence]:
-    """NewsSD-ENG (CSV) or CheckThat! (TSV) sentences, SUBJ mapped to opinion.
+    """NewsSD-ENG (CSV), CheckThat! (TSV) or BABE (CSV, `;`) sentences, SUBJ mapped to opinion
+    (BABE: "Expresses writer's opinion" is SUBJ, "Entirely factual" OBJ, the rest left out).
 
     Only rows whose label is in `keep` are returned; OBJ rows carry no label of our set, so they
     are returned as ``not_opinion`` when asked for.
     """
     path = find_external_file(relative, external_dir, evaluation)
     keep = set(keep)
-    if path.suffix == ".tsv":
+    if "label_opinion" in read_text_file(path).partition("\n")[0]:  # BABE: opinion by experts
+        rows = read_csv_rows(path, ("text", "label_opinion"), delimiter=";")
+        pairs = [
+            (str(i), r["text"], BABE_OPINION.get(r["label_opinion"], ""))
+            for i, r in enumerate(rows)
+        ]
+    elif path.suffix == ".tsv":
         rows = read_csv_rows(path, ("sentence", "label"), delimiter="\t", quoting=csv.QUOTE_NONE)
         pairs = [(r.get("sentence_id", ""), r["sentence"], r["label"]) for r in rows]
     else:

@@ -67,15 +67,39 @@ def gold_rows(
 def test_documents(
     rows: Sequence[LabelledUnit], fraction: float, seed: int, exclude: set[str] = frozenset()
 ) -> set[str]:
-    """Hold out a seeded share of the gold-annotated documents (at least one), not in `exclude`."""
-    gold_docs = sorted({r.doc_id for r in rows if r.label_source == "gold"} - set(exclude))
-    if not gold_docs:
+    """Hold out a seeded share of the gold-annotated documents not in `exclude`, the same share of
+    each source (news articles, a sentence corpus's one-sentence documents); a source with a
+    single gold document joins the largest. At least one document is held out."""
+    source_of = {r.doc_id: r.source for r in rows if r.label_source == "gold"}
+    docs = sorted(set(source_of) - set(exclude))
+    if not docs:
         raise PipelineError(
             "no gold-labelled sentences in the loaded corpora: nothing to evaluate on"
         )
-    n_test = max(1, round(fraction * len(gold_docs))) if len(gold_docs) > 1 else 1
+    strata: dict[str, list[str]] = {}
+    for doc in docs:
+        strata.setdefault(source_of[doc], []).append(doc)
+    largest = max(strata, key=lambda source: len(strata[source]))
+    for source in [s for s in strata if len(strata[s]) < 2 and s != largest]:
+        strata[largest] = sorted(strata[largest] + strata.pop(source))
     rng = np.random.default_rng(seed)
-    return set(rng.permutation(gold_docs)[:n_test].tolist())
+    held = set()
+    for source in sorted(strata):
+        members = strata[source]
+        n_held = max(1, round(fraction * len(members))) if len(members) > 1 else 1
+        held |= set(rng.permutation(members)[:n_held].tolist())
+    return held
+
+
+def gold_subsample(
+    rows: Sequence[LabelledUnit], fraction: float, seed: int, held_out: set[str]
+) -> set[str]:
+    """The training side's gold documents left out so that `fraction` of them (per source, at
+    least one) is trained on; none when `fraction` is 1."""
+    if fraction >= 1:
+        return set()
+    kept = test_documents(rows, fraction, seed, held_out)
+    return {r.doc_id for r in rows if r.label_source == "gold"} - set(held_out) - kept
 
 
 def training_rows(

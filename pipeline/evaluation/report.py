@@ -35,13 +35,26 @@ def _metrics_table(metrics: dict) -> str:
         for label, m in metrics["per_class"].items()
     )
     lo, hi = metrics["macro_f1_ci"]
+    lo3, hi3 = metrics["macro_f1_3_ci"]
+    sources = "".join(
+        f"<tr><td class=l>{source}</td><td>{m['n']}</td><td>{m['macro_f1_3']:.3f}</td>"
+        f"<td>{m['macro_f1']:.3f}</td></tr>"
+        for source, m in metrics.get("by_source", {}).items()
+    )
     return (
-        f"<p><b>macro-F1 {metrics['macro_f1']:.3f}</b> [{lo:.3f}, {hi:.3f}] "
-        f"({metrics.get('ci_level', 0.95):.0%} bootstrap interval) "
+        f"<p><b>macro-F1 (fact, quote, policy) {metrics['macro_f1_3']:.3f}</b> "
+        f"[{lo3:.3f}, {hi3:.3f}] · <b>4-way macro-F1 {metrics['macro_f1']:.3f}</b> "
+        f"[{lo:.3f}, {hi:.3f}] ({metrics.get('ci_level', 0.95):.0%} bootstrap intervals) "
         f"· accuracy {metrics['accuracy']:.3f} · {metrics['n_test']} test sentences, "
         f"{metrics['n_train']} training sentences</p>"
         "<table><tr><th class=l>label</th><th>precision</th>"
         f"<th>recall</th><th>F1</th><th>support</th></tr>{rows}</table>"
+        + (
+            "<table><tr><th class=l>source</th><th>test sentences</th><th>macro-F1 (3)</th>"
+            f"<th>macro-F1 (4)</th></tr>{sources}</table>"
+            if sources
+            else ""
+        )
     )
 
 

@@ -19,11 +19,12 @@ def get_splitter(name: str, **params: object) -> Splitter:
 
 
 def split_corpus(articles: Sequence[Article], splitter: Splitter) -> dict[str, list[Unit]]:
-    """Split every article, keyed by document id, with a progress bar on long corpora."""
+    """Split every article, keyed by document id, with a progress bar on long corpora; an entry
+    of a sentence-level corpus is one sentence unit as it stands."""
     from tqdm.auto import tqdm
 
     return {
-        a.doc_id: splitter(a.text)
+        a.doc_id: [Unit(a.text, 0, len(a.text))] if a.one_sentence else splitter(a.text)
         for a in tqdm(articles, desc="split", unit="doc", disable=len(articles) < 50)
     }
 

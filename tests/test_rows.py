@@ -1,0 +1,50 @@
+"""Held-out splits: the same share of each source, grouped by document, and gold subsamples."""
+
+from pipeline.data import rows as splits
+from pipeline.data.rows import LabelledUnit, gold_subsample
+
+
+def unit(doc: str, source: str, label_source: str | None = "gold") -> LabelledUnit:
+    return LabelledUnit(
+        id=f"{doc}#0",
+        doc_id=doc,
+        source=source,
+        index=0,
+        start=0,
+        end=1,
+        kind="sentence",
+        text="x",
+        prev_text="",
+        label="fact",
+        label_source=label_source,
+        annotator="a",
+        weak_label=None,
+        external=False,
+        votes=(),
+    )
+
+
+ROWS = (
+    [unit(f"news{i}", "wikinews") for i in range(20) for _ in range(3)]
+    + [unit("seed", "seed")]
+    + [unit(f"ct{i}", "checkthat") for i in range(50)]
+    + [unit(f"plain{i}", "wikinews", None) for i in range(5)]
+)
+
+
+def test_each_source_gives_the_same_share_and_a_lone_document_joins_the_largest():
+    held = splits.test_documents(ROWS, 0.3, seed=0)
+    news = {d for d in held if d.startswith("news") or d == "seed"}
+    assert len(news) == round(0.3 * 21) and len(held - news) == round(0.3 * 50)
+    assert not {d for d in held if d.startswith("plain")}  # only gold documents are held out
+    assert held == splits.test_documents(ROWS, 0.3, seed=0) != splits.test_documents(ROWS, 0.3, seed=1)
+
+
+def test_a_gold_subsample_keeps_a_share_of_the_training_side_and_never_the_test_side():
+    held = splits.test_documents(ROWS, 0.3, seed=0)
+    assert gold_subsample(ROWS, 1.0, seed=1, held_out=held) == set()
+    left_out = gold_subsample(ROWS, 0.5, seed=1, held_out=held)
+    training = {r.doc_id for r in ROWS if r.label_source == "gold"} - held
+    assert not left_out & held and left_out < training
+    assert abs(len(training - left_out) - 0.5 * len(training)) <= 1
+    assert left_out != gold_subsample(ROWS, 0.5, seed=2, held_out=held)  # seeded by `seed`
