@@ -74,7 +74,12 @@ def prepare(cfg: dict, run_dir: Path, record: RunRecord) -> tuple[Splits, Labele
         rows, cfg["data"].get("gold_fraction", 1.0), cfg["seed"], held_out | dev_docs
     )
     splits = Splits(
-        train=training_rows(rows, held_out | dev_docs | left_out, cfg["data"]["train_sources"]),
+        train=training_rows(
+            rows,
+            held_out | dev_docs | left_out,
+            cfg["data"]["train_sources"],
+            cfg["data"].get("train_exclude_sources") or (),
+        ),
         test=[r for r in gold if r.doc_id in held_out],
         dev=[r for r in gold if r.doc_id in dev_docs],
     )

@@ -265,3 +265,26 @@ def test_default_table_fits_with_many_differing_keys_and_long_names():
     assert "failed" in table and "minilm_…_variant" in table
     assert lines[-1].startswith("hidden (see --show-config): experiment, accuracy, f1_fact")
     assert "checkthat_macro_f1" in lines[-1]
+
+
+def test_a_learning_curve_averages_seeds_per_gold_fraction(tiny_run, tmp_path, capsys):
+    import yaml
+
+    from pipeline.cli.curve import curve_points
+
+    for i, (fraction, seed, score) in enumerate([(0.5, 1, 0.4), (0.5, 2, 0.6), (1.0, 1, 0.7)]):
+        run = tmp_path / "curve" / f"2026{i}_run{i}"
+        shutil.copytree(tiny_run, run)
+        config = yaml.safe_load((run / "config.yaml").read_text())
+        config["data"]["gold_fraction"], config["seed"] = fraction, seed
+        (run / "config.yaml").write_text(yaml.safe_dump(config))
+        metrics = json.loads((run / "metrics.json").read_text())
+        metrics["macro_f1_3"] = score
+        (run / "metrics.json").write_text(json.dumps(metrics))
+    points = curve_points(tmp_path, "macro_f1_3")
+    assert [(p["gold_fraction"], p["n_runs"]) for p in points] == [(0.5, 2), (1.0, 1)]
+    assert abs(points[0]["macro_f1_3_mean"] - 0.5) < 1e-9 and points[0]["macro_f1_3_std"] > 0
+    assert points[0]["gold_train_sentences"] > 0
+    assert main(["curve", str(tmp_path), "--plot", str(tmp_path / "curve.png")]) == 0
+    assert "gold_train_sentences" in capsys.readouterr().out
+    assert (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"

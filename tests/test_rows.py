@@ -37,7 +37,9 @@ def test_each_source_gives_the_same_share_and_a_lone_document_joins_the_largest(
     news = {d for d in held if d.startswith("news") or d == "seed"}
     assert len(news) == round(0.3 * 21) and len(held - news) == round(0.3 * 50)
     assert not {d for d in held if d.startswith("plain")}  # only gold documents are held out
-    assert held == splits.test_documents(ROWS, 0.3, seed=0) != splits.test_documents(ROWS, 0.3, seed=1)
+    assert (
+        held == splits.test_documents(ROWS, 0.3, seed=0) != splits.test_documents(ROWS, 0.3, seed=1)
+    )
 
 
 def test_a_gold_subsample_keeps_a_share_of_the_training_side_and_never_the_test_side():

@@ -165,6 +165,260 @@ def test_news_sentences(text, expected):
     assert sentences(text) == expected
 
 
+# --- Issue: sentences glued after a number, abbreviations ending a sentence, credit lines -------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a number, a full stop and a capitalised word with no space: a boundary
+        (
+            "The House passed the bill 218-214.The Senate will vote next week.",
+            ["The House passed the bill 218-214.", "The Senate will vote next week."],
+        ),
+        (
+            "He has not spoken since leaving office in 1993.The network will air it later.",
+            ["He has not spoken since leaving office in 1993.", "The network will air it later."],
+        ),
+        (
+            "Sales rose 4.5%.Analysts had expected less. It cost $1.5.Nobody paid.",
+            ["Sales rose 4.5%.", "Analysts had expected less.", "It cost $1.5.", "Nobody paid."],
+        ),
+        ("The vote was 52-48!Critics left.", ["The vote was 52-48!", "Critics left."]),
+        # ... and after a closing quotation mark, or before an opening one
+        (
+            'The report called the growth "robust".The rate fell.',
+            ['The report called the growth "robust".', "The rate fell."],
+        ),
+        (
+            'It was stated by the ministry\'s division."We found a hole," it said.',
+            ["It was stated by the ministry's division.", '"We found a hole," it said.'],
+        ),
+        (
+            'He said "no."Then he left. He asked, "Why?"Nobody knew.',
+            ['He said "no."', "Then he left.", 'He asked, "Why?"', "Nobody knew."],
+        ),
+        ("He said “no.”Then he left.", ["He said “no.”", "Then he left."]),
+    ],
+)
+def test_glued_sentence_ends(text, expected):
+    assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Prices rose 3.5 percent in 2019.",  # decimals
+        "He installed version 2.0.1 and Windows 3.1 on it.",  # versions
+        "It was ranked No.5.Nobody cared.",  # "No.5" is no number alone
+        "The bus leaves at 5.30pm.The driver waits.",  # a time written with a full stop
+        "Mr.Bush and Dr.Smith met at the U.S.Embassy.",  # abbreviations glued to a name
+        "Write to jane.Doe@example.com or visit www.Example.com today.",  # addresses
+        "See the file report2019.Pdf and the sites Yahoo.Com and MySpace.Com for details.",
+    ],
+)
+def test_glued_non_boundaries(text):
+    assert sentences(text) == [text]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a company suffix, then a new subject: a name of one or two words and its verb
+        (
+            "The firm was sold to Angelo, Gordon & Co. White Hen has previously declared "
+            "bankruptcy.",
+            [
+                "The firm was sold to Angelo, Gordon & Co.",
+                "White Hen has previously declared bankruptcy.",
+            ],
+        ),
+        (
+            "The names will be changed to Daimler AG and Chrysler Holding LLC. DaimlerChrysler has "
+            "sold 80.1% of its stake.",
+            [
+                "The names will be changed to Daimler AG and Chrysler Holding LLC.",
+                "DaimlerChrysler has sold 80.1% of its stake.",
+            ],
+        ),
+        (
+            "Vodafone has bought ihug New Zealand Ltd. Ihug will remain a separate company.",
+            ["Vodafone has bought ihug New Zealand Ltd.", "Ihug will remain a separate company."],
+        ),
+        (
+            "Most of it came from a facility of Morgan Stanley Senior Funding Inc. Adam Aircraft "
+            "say that the money will be used well.",
+            [
+                "Most of it came from a facility of Morgan Stanley Senior Funding Inc.",
+                "Adam Aircraft say that the money will be used well.",
+            ],
+        ),
+        (
+            "The system is to compete with the search engine Google Inc. Yahoo's technology will "
+            "help.",
+            [
+                "The system is to compete with the search engine Google Inc.",
+                "Yahoo's technology will help.",
+            ],
+        ),
+        # a district or state after a comma, then a new subject
+        (
+            "Leaders met in Washington, D.C. Protesters gathered outside the building.",
+            ["Leaders met in Washington, D.C.", "Protesters gathered outside the building."],
+        ),
+        (
+            "He was a member of the bar in New York and Washington, D.C. Russert entered "
+            "politics later.",
+            [
+                "He was a member of the bar in New York and Washington, D.C.",
+                "Russert entered politics later.",
+            ],
+        ),
+        (
+            "Dion spoke as he worked through St. John's, N.L. Dion is hoping to win seats.",
+            ["Dion spoke as he worked through St. John's, N.L.", "Dion is hoping to win seats."],
+        ),
+        # a sentence opener (pronoun, determiner, preposition, adverb) after the abbreviation
+        (
+            "She fought for recognition of King Jr. For over a decade, she lobbied Congress.",
+            [
+                "She fought for recognition of King Jr.",
+                "For over a decade, she lobbied Congress.",
+            ],
+        ),
+        (
+            "Tensions have risen between Pakistan and the U.S. Recently elected leaders spoke.",
+            [
+                "Tensions have risen between Pakistan and the U.S.",
+                "Recently elected leaders spoke.",
+            ],
+        ),
+        (
+            "The store sells iPods, Mac minis, etc. New Zealand is the 22nd country to get it.",
+            [
+                "The store sells iPods, Mac minis, etc.",
+                "New Zealand is the 22nd country to get it.",
+            ],
+        ),
+        (
+            "It marks the end of World War I. Police remained on alert.",
+            ["It marks the end of World War I.", "Police remained on alert."],
+        ),
+        (
+            "Apple signs contracts in each country. iTunes is likely to lead the market.",
+            ["Apple signs contracts in each country.", "iTunes is likely to lead the market."],
+        ),
+        (
+            "Somerfield is being acquired by Co-op. Co-op has said the deal is done.",
+            ["Somerfield is being acquired by Co-op.", "Co-op has said the deal is done."],
+        ),
+    ],
+)
+def test_abbreviation_ends_sentence(text, expected):
+    assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a name after the abbreviation is the subject of a head without a verb of its own
+        "The co-founder and former chief executive officer of Apple Inc. Steve Jobs has died.",
+        "Former chief U.S. spokesman to the U.N. Richard Grenell said the vote was wrong.",
+        # abbreviations that stand before a name
+        "He said the U.S. Navy has sent ships to the region.",
+        "Schools closed for Martin Luther King Jr. Day and reopened on Tuesday.",
+        "They met at the Martin Luther King, Jr. Center in Atlanta yesterday.",
+        "Analysts said Warner Bros. Pictures has a hit.",
+        # a title after a company suffix
+        '"It fits," said 7-Eleven Inc. President and Chief Executive Joseph DePinto.',
+        "A deal was signed by Acme Inc. Chairman Jo Roe on Monday.",
+        # a capitalised word that is no new subject
+        "The rise in the U.S. Dollar worried exporters who sell to Brazil.",
+        "It was sold to Acme Corp. Holdings and Beta Ltd. Partners at a loss.",
+    ],
+)
+def test_abbreviation_inside_sentence(text):
+    assert sentences(text) == [text]
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        (
+            "The bill failed. CNN's Jo Roe contributed to this report.",
+            [
+                ("sentence", "The bill failed."),
+                ("byline", "CNN's Jo Roe contributed to this report."),
+            ],
+        ),
+        (
+            "Protesters met in Washington, D.C. CNN's Jo Roe and Al Li contributed to this report.",
+            [
+                ("sentence", "Protesters met in Washington, D.C."),
+                ("byline", "CNN's Jo Roe and Al Li contributed to this report."),
+            ],
+        ),
+        (
+            '"We won," he said. The Associated Press contributed reporting from Paris.',
+            [
+                ("sentence", '"We won," he said.'),
+                ("byline", "The Associated Press contributed reporting from Paris."),
+            ],
+        ),
+        (
+            "Shares fell 3%. (Reporting by Jo Roe; Editing by Al Li)",
+            [
+                ("sentence", "Shares fell 3%."),
+                ("byline", "(Reporting by Jo Roe; Editing by Al Li)"),
+            ],
+        ),
+        (
+            "It rose 5%. With files from The Canadian Press.",
+            [("sentence", "It rose 5%."), ("byline", "With files from The Canadian Press.")],
+        ),
+        (
+            "The talks ended. Jo R. Roe and Sam Lee Jr. contributed to this report.",
+            [
+                ("sentence", "The talks ended."),
+                ("byline", "Jo R. Roe and Sam Lee Jr. contributed to this report."),
+            ],
+        ),
+        # a whole credit line, a byline
+        (
+            "Jo R. Roe in Washington contributed to this story.",
+            [("byline", "Jo R. Roe in Washington contributed to this story.")],
+        ),
+        ("By Jane Roe, CNN", [("byline", "By Jane Roe, CNN")]),
+        # sentences that only look like credits
+        (
+            "Experts say the drought contributed to this rise. Prices fell.",
+            [
+                ("sentence", "Experts say the drought contributed to this rise."),
+                ("sentence", "Prices fell."),
+            ],
+        ),
+        (
+            "Many factors contributed to this report's findings.",
+            [("sentence", "Many factors contributed to this report's findings.")],
+        ),
+        (
+            "By law, all men over 18 must register. This makes them eligible.",
+            [
+                ("sentence", "By law, all men over 18 must register."),
+                ("sentence", "This makes them eligible."),
+            ],
+        ),
+        (
+            "By April 9, all 10,000 copies had been sold.",
+            [("sentence", "By April 9, all 10,000 copies had been sold.")],
+        ),
+    ],
+)
+def test_credit_line_after_the_last_sentence(line, expected):
+    article = f"Monday, May 6, 2019\n\nThe vote was close.\n\n{line}\n"
+    assert kinds(article)[2:] == expected
+
+
 @pytest.mark.parametrize("case", GOLDEN_RULES, ids=[c["name"] for c in GOLDEN_RULES])
 def test_golden_rules(case):
     assert [u.text for u in split_text(case["input"])] == case["expected"]
@@ -285,14 +539,19 @@ def test_news_gold_boundary_f1():
         gold[unit["doc"]].append(unit)
     texts = {
         a.doc_id: a.text
-        for a in load_wikinews("wikinews-sample/wikinews_2019.csv")
+        for path in (
+            "wikinews-sample/wikinews_2019.csv",
+            "wikinews-toscadata-2004-2018/articles.csv",
+        )
+        for a in load_wikinews(path)
         if a.doc_id in gold
     }
     tp = fp = fn = 0
     for doc, text in texts.items():
         gold_b, pred_b = {u["end"] for u in gold[doc][:-1]}, {u.end for u in split_text(text)[:-1]}
         tp, fp, fn = tp + len(gold_b & pred_b), fp + len(pred_b - gold_b), fn + len(gold_b - pred_b)
-    assert len(texts) == 20 and 2 * tp / (2 * tp + fp + fn) >= 0.99
+    assert len(texts) == 47 and 2 * tp / (2 * tp + fp + fn) >= 0.99
+    assert fn <= 4  # the four known misses: see data/splitter/README.md
 
 
 def test_whitespace_only_gives_nothing():

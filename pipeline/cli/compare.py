@@ -3,6 +3,7 @@
     python -m pipeline.compare [DIR] [--sort KEY] [--format table|md|csv|json] [--group-by KEY]
         [--filter KEY=VALUE ...] [--show-config | --only-changed] [--columns A,B] [--plot FILE.png]
     python -m pipeline.compare diff RUN_A RUN_B [--format table|md|json]
+    python -m pipeline.compare curve DIR [--metric macro_f1_3] [--plot FILE.png]
 
 The default table is for reading in a terminal and fits `TABLE_WIDTH` (120) columns: short run
 ids, only the config keys that differ between the listed runs, under short names (`model.C`),
@@ -250,6 +251,10 @@ def parse_diff_args(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["curve"]:
+        from pipeline.cli.curve import learning_curve  # it builds on this module
+
+        return exit_code(lambda: print(learning_curve(argv[1:])))
     if argv[:1] == ["diff"]:
         args = parse_diff_args(argv[1:])
         return exit_code(

@@ -142,6 +142,8 @@ class DataConfig:
     )
     # share of the training side's gold documents trained on (learning curves; seeded by `seed`)
     gold_fraction: float = allowed(Range(low=0, high=1, low_open=True), default=1.0)
+    # corpus sources (e.g. checkthat) whose sentences are never trained on (still tested on)
+    train_exclude_sources: list[str] = field(default_factory=list)
 
 
 @dataclass

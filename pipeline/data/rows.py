@@ -82,12 +82,10 @@ def test_documents(
     largest = max(strata, key=lambda source: len(strata[source]))
     for source in [s for s in strata if len(strata[s]) < 2 and s != largest]:
         strata[largest] = sorted(strata[largest] + strata.pop(source))
-    rng = np.random.default_rng(seed)
     held = set()
-    for source in sorted(strata):
-        members = strata[source]
+    for members in strata.values():  # each source drawn alone: adding a corpus moves no other
         n_held = max(1, round(fraction * len(members))) if len(members) > 1 else 1
-        held |= set(rng.permutation(members)[:n_held].tolist())
+        held |= set(np.random.default_rng(seed).permutation(members)[:n_held].tolist())
     return held
 
 
@@ -103,25 +101,33 @@ def gold_subsample(
 
 
 def training_rows(
-    rows: Sequence[LabelledUnit], held_out: set[str], sources: Sequence[str]
+    rows: Sequence[LabelledUnit],
+    held_out: set[str],
+    sources: Sequence[str],
+    exclude_sources: Sequence[str] = (),
 ) -> list[LabelledUnit]:
     """Training sentences from documents outside the test side, by the sources asked for.
 
     `gold`: annotated sentences; `weak`: every other article sentence with its weak label (all of
-    them when gold is not asked for); `external`: sentences of the extra sentence-level corpora.
+    them when gold is not asked for); `external`: sentences of the extra sentence-level corpora,
+    except those whose text is a held-out sentence's. Corpora named in `exclude_sources` give no
+    training sentences (their gold still counts on the test side).
     """
     unknown = set(sources) - {"gold", "weak", "external"}
     if unknown:
         raise PipelineError(
             f"unknown train source {sorted(unknown)[0]!r}; choose from: gold, weak, external"
         )
+    held_texts = {r.text for r in rows if r.doc_id in held_out}
     chosen = []
     for r in rows:
         if r.kind != "sentence" or r.doc_id in held_out or r.label is None:
             continue
         if r.external:
-            if "external" in sources:
+            if "external" in sources and r.text not in held_texts:
                 chosen.append(r)
+        elif r.source in exclude_sources:
+            continue
         elif r.label_source == "gold" and "gold" in sources:
             chosen.append(r)
         elif "weak" in sources and r.weak_label is not None:

@@ -2,9 +2,11 @@
 
 `split_text` is line- and paragraph-aware: every non-empty line is a block; a block that is a
 dateline, byline, credit line, related-link line or subhead becomes one unit of that kind, a photo
-caption is cut from its credit, an interview line from its speaker label, and any other block is cut
-into sentences at terminal punctuation, with news abbreviations, initials, decimals, ellipses,
-inline lists and quotations followed by their attribution handled. Offsets are exact:
+caption is cut from its credit, a credit line ("... contributed to this report.") from the sentences
+before it on its line, an interview line from its speaker label, and any other block is cut into
+sentences at terminal punctuation, with news abbreviations (and the sentence ends they may make),
+initials, decimals, ellipses, a missing space after a full stop, inline lists and quotations
+followed by their attribution handled. Offsets are exact:
 ``unit.text == text[unit.start:unit.end]``, and the units cover every non-space character once.
 
 The other splitters (`SPLITTERS`) wrap third-party segmenters, applied line by line; whatever they
@@ -235,8 +237,92 @@ _OPENERS = frozenset(
         "mrs",
         "ms",
         "dr",
+        # prepositions, conjunctions and sentence adverbs: written with a capital after an
+        # abbreviation only when they open a sentence ("... King Jr. For over a decade, ...")
+        "for",
+        "with",
+        "by",
+        "from",
+        "to",
+        "of",
+        "among",
+        "about",
+        "against",
+        "over",
+        "through",
+        "within",
+        "without",
+        "because",
+        "unless",
+        "whether",
+        "instead",
+        "still",
+        "even",
+        "only",
+        "such",
+        "here",
+        "thus",
+        "therefore",
+        "moreover",
+        "furthermore",
+        "nevertheless",
+        "nonetheless",
+        "indeed",
+        "currently",
+        "recently",
+        "previously",
+        "initially",
+        "finally",
+        "separately",
+        "following",
     ]
 )
+# Abbreviations that close a name (company suffixes): one that ends a clause may also end the
+# sentence before a new subject, a name of one or two words followed by its verb ("... sold to
+# Acme Holding LLC. DaimlerChrysler has sold 80.1% ..."). So do a district or state after a
+# comma ("Washington, D.C. Russert entered politics ..."). "U.S.", "U.K.", "Jr." or "Bros." do
+# not: they often stand before a name ("the U.S. Navy has", "King Jr. Day is").
+_AFTER_NAME = frozenset(
+    ["inc", "corp", "co", "cos", "ltd", "llc", "plc", "kft", "pty", "s.a", "n.v"]
+)
+# Abbreviations that often stand before a name, even after a comma ("In Canada, U.S. Steel ...",
+# "Martin Luther King, Jr. Day").
+_BEFORE_NAME = frozenset(["u.s", "u.k", "u.n", "e.u", "jr", "sr", "st", "bros", "u.s.a"])
+# "etc." closes a list: a capitalised word after it opens a new sentence.
+_CLOSES_LIST = frozenset(["etc"])
+# A finite verb: auxiliaries, common irregular past tenses and any "-ed" form.
+_VERB = (
+    r"(?:is|was|are|were|has|have|had|will|would|could|can|may|might|must|should|shall|did|does"
+    r"|said|says|say|told|became|becomes|remains|met|went|came|took|made|gave|held|left|led|won"
+    r"|lost|sold|bought|paid|saw|got|began|ran|fell|rose|grew|knew|found|kept|brought|thought"
+    r"|spent|sent|built|stood|spoke|wrote|chose|flew|fought|felt|heard|struck|taught|[a-z]{2,}ed)"
+)
+# A subject of one or two capitalised words (no titles, no acronyms) and its verb.
+_TITLES = frozenset(
+    [
+        "President",
+        "Chairman",
+        "Chairwoman",
+        "Chief",
+        "Director",
+        "Spokesman",
+        "Spokeswoman",
+        "Secretary",
+        "Senator",
+        "Governor",
+        "Minister",
+        "Judge",
+        "Justice",
+        "Mayor",
+        "Executive",
+        "Officer",
+        "Manager",
+    ]
+)
+_NAME_VERB = re.compile(
+    rf"([A-Z][a-z][\w'’-]*)(?:\s+([A-Z][a-z][\w'’-]*))?(?:['’]s\s+[a-z]+)?\s+(?:also\s+)?{_VERB}\b"
+)
+_HEAD_VERB = re.compile(rf"\b{_VERB}\b")
 _REPORTING = (
     r"(?:said|says|asked|asks|told|tells|added|adds|wrote|writes|explained|noted|stated|replied|remarked"
     r"|argued|warned|tweeted|exclaimed|insisted|recalled|concluded|declared|commented|claimed|continued)"
@@ -249,11 +335,23 @@ _DATELINE = re.compile(
     rf"^(?:{_WEEKDAY},?\s+)?{_MONTH}\s+\d{{1,2}},\s+\d{{4}}$|^{_WEEKDAY},?\s+\d{{1,2}}\s+{_MONTH}\s+\d{{4}}$"
 )
 _DATELINE_PREFIX = re.compile(r"^[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z .]+\))?\s*(?:--|—|–)\s*")
-_BYLINE = re.compile(
-    r"(?:By|Reporting by|Written by|Edited by)\s+[A-Z]|(?:—|–|--)\s*\S|"
-    r"\(?(?:Photo|Image|Credit|Source)s?:\s",
-    re.IGNORECASE,
+# A byline ("By Jane Roe", "Reporting by Jo Roe") and, for every line, the "—Name" line under a
+# pull quote and a credit line ("Photo: ...").
+_BY_LINE = re.compile(r"(?i:By|Reporting by|Written by|Edited by)\s+[A-Z]")
+_BYLINE = re.compile(r"(?:—|–|--)\s*\S|\(?(?:Photo|Image|Credit|Source)s?:\s", re.IGNORECASE)
+# A credit line at the end of a line, alone or after the last sentence: "CNN's Jo Roe contributed
+# to this report.", "The AP contributed reporting from Paris.", "(Reporting by Jo Roe; Editing by
+# Al Li)", "With files from The Canadian Press." Names hold no full stop but an initial's or a short
+# title's ("Jo R. Roe", "U.S.", "Jr.").
+_NAME_CHARS = r"(?:[^.!?\n]|(?<=\b[A-Z])\.|(?<=\b[A-Z][a-z])\.)"
+_CREDIT_LINE = re.compile(
+    rf"\(?(?:[A-Z]{_NAME_CHARS}*?\scontributed(?: reporting| to this (?:report|story|article))"
+    rf"(?:\s+from\s+[A-Z]{_NAME_CHARS}*?)?|(?:Additional reporting|Reporting|Writing|Editing"
+    rf"|With files|With reporting) (?:by|from)\s+[A-Z]{_NAME_CHARS}*?)\.?\)?$"
 )
+# Where a sentence may start after another; not after an initial or a short title ("Jo R. Roe").
+_SENTENCE_GAP = re.compile(r"[.!?\"'”’)\]]\s+")
+_INITIAL_BEFORE = re.compile(r"(?:^|\s)[A-Z][a-z]?\.\s+$")
 _RELATED = re.compile(r"^(?:Related|See also|Read more|Sister links|Sources?)\b:?", re.IGNORECASE)
 # A photo credit at the end of a caption line: "Rex, a dog. Image: Jo Roe."
 _CREDIT = re.compile(r"\s(\(?(?:Image|Photo|Photograph|Picture|Credit)s?:\s[^\n]{1,80})$")
@@ -270,9 +368,18 @@ _SPEAKER = re.compile(rf"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){{0,3}}:(?=\s+\S)|
 _LIST_MARKER = re.compile(r"(?:^|(?<=\s))[•⁃‣◦▪*-]?\s*(\d{1,3}|[a-z])(?:\.\)|\)|\.)(?=\s)")
 BLOCK = re.compile(r"[^\n]+")
 # A candidate boundary: terminal punctuation and closing quotes/brackets before white space, or
-# (group "glued") a full stop with no space after it: "He left.She stayed."
-_BOUNDARY = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s)|(?P<glued>[.!?])(?=[A-Z][a-z])")
+# (group "glued") a full stop with no space after it, perhaps with a quotation mark:
+# "He left.She stayed.", "It passed 218-214.The Senate ...", 'He said "no."Then ...'
+_BOUNDARY = re.compile(
+    r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s)|(?P<glued>[.!?])(?P<closer>[\"”’)\]]?)(?=[\"“‘]?[A-Z][a-z])"
+)
+# A number before a glued full stop: "218-214", "1993", "$1.5", "50%" (not "No.5", "v2").
+_NUMBER = re.compile(r"[\"'“‘(\[]*(?:[A-Z]{0,2}[$€£¥])?\d[\d.,:/–-]*%?")
+_CLOSERS = "\"'”’)]"
+_DOMAIN = re.compile(r"(?:Com|Org|Net|Edu|Gov|Info|Biz)\b")  # "MySpace.Com", "Silicon.Com"
 _TRAILING_DOTS = re.compile(r"(?:\s?\.)+$")
+_DOTTED = re.compile(r"(?:[a-z]\.)+[a-z]")  # "u.s", "d.c"
+_MARKER = re.compile(r"\W*(?:\d{1,3}|[A-Za-z])[.)]+")  # a list marker: "1.)", "a."
 _NEXT_WORD = re.compile(r"[\"'“‘(\[]*([A-Za-z]+)")
 _ATTRIBUTION = re.compile(rf"(?:[A-Z][\w'’.-]*\s+){{1,4}}{_REPORTING}(?:[.!?]|$)")
 _CITATION = re.compile(r"\([^()]{1,40}\)[.!?]")
@@ -291,6 +398,8 @@ def _starts_sentence(rest: str, attached: bool) -> bool:
     first = rest[0]
     if first.isupper() or first.isdigit() or first in "\"'“‘[¿¡":
         return True
+    if first.islower() and rest[1:2].isupper():
+        return True  # a name written with a small first letter: "iTunes", "eBay"
     if first == "(":
         return not _CITATION.match(rest)  # "(Smith 55)." belongs to the sentence before
     return attached and _LEADING_ELLIPSIS.match(rest) is not None  # "compounds. . . . The"
@@ -313,15 +422,44 @@ def _ellipsis_ends(tail: str, rest: str) -> bool | None:
     return count > 3 or bracketed or not re.match(r"I\b", rest)
 
 
+def _closes_name(word: str, head: str) -> bool:
+    """Whether the abbreviation `word` that ends `head` closes a name: a company suffix, or a
+    district or state after a comma ("Washington, D.C.", "St. John's, N.L.")."""
+    if word in _AFTER_NAME:
+        return True
+    before = head.rstrip()[: -len(word) - 1].rstrip()
+    return before.endswith(",") and word not in _BEFORE_NAME
+
+
+def _new_subject(word: str, head: str, rest: str) -> bool:
+    """Whether, after an abbreviation that closes a name, `rest` opens a new clause: a name of one
+    or two words and its verb, after a head that has a verb of its own (without one, the name is
+    the subject of the head: "The co-founder of Apple Inc. Steve Jobs has died")."""
+    if not _closes_name(word, head):
+        return False
+    subject = _NAME_VERB.match(rest)
+    return (
+        subject is not None
+        and not {subject.group(1), subject.group(2)} & _TITLES
+        and _HEAD_VERB.search(head) is not None
+    )
+
+
 def _abbreviation_ends(word: str, head: str, rest: str) -> bool | None:
     """For a sentence ending in an abbreviation, whether it ends there; None for other words."""
     if word in NEVER_FINAL or (word in NUMBER_ABBREVIATIONS and rest[:1].isdigit()):
         return False
-    if word in MAYBE_FINAL or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
+    if word in MAYBE_FINAL or _DOTTED.fullmatch(word):
         if len(head.split()) < 4:
             return False  # a fronted phrase such as "At 5 a.m."
         next_word = _NEXT_WORD.match(rest)
-        return bool(next_word) and next_word.group(1).lower() in _OPENERS
+        if not next_word:
+            return False
+        if next_word.group(1).lower() in _OPENERS:
+            return True
+        if word in _CLOSES_LIST:
+            return next_word.group(1)[0].isupper()
+        return _new_subject(word, head, rest)
     return None
 
 
@@ -334,12 +472,12 @@ def _last_word(tail: str) -> str:
 def _is_initial(tail: str, word: str) -> bool:
     """A capital letter and a full stop, as in "John F. Kennedy".
 
-    The pronoun in "you and I." does not count.
+    The pronoun in "you and I." and the numeral in "World War I." do not count.
     """
-    if not re.fullmatch(r"[a-z]", word) or not tail.rstrip(".\"'”’)]")[-1:].isupper():
+    if len(word) != 1 or not "a" <= word <= "z" or not tail.rstrip(".\"'”’)]")[-1:].isupper():
         return False
     before = tail.rstrip(".\"'”’)]")[:-1].split()
-    return not (word == "i" and before and before[-1][:1].islower())
+    return not (word == "i" and before and (before[-1][:1].islower() or before[-1] == "War"))
 
 
 def _is_boundary(block: str, last: int, mark: int, end: int) -> bool:
@@ -351,7 +489,7 @@ def _is_boundary(block: str, last: int, mark: int, end: int) -> bool:
     attached = mark > 0 and block[mark - 1].isalnum() and block[mark:end] == "."
     if not _starts_sentence(rest, attached) or not _NOT_DOTS.search(block, last, end):
         return False
-    if end - last < 10 and re.fullmatch(r"\W*(?:\d{1,3}|[A-Za-z])[.)]+", block[last:end].strip()):
+    if end - last < 10 and _MARKER.fullmatch(block[last:end].strip()):
         return False  # a list marker: "1.)", "a."
     closers = block[mark:end].lstrip(".!?…")
     if closers and closers[0] in "\"'”’" and _ATTRIBUTION.match(rest):
@@ -369,30 +507,45 @@ def _is_boundary(block: str, last: int, mark: int, end: int) -> bool:
     return True if ends is None else ends
 
 
-def _glued_stop(block: str, mark: int) -> bool:
-    """Whether the full stop at `mark`, with no space after it, ends a sentence: after a lower-case
-    word, not inside an e-mail or web address or a dotted name."""
-    before = block[max(mark - 2, 0) : mark]
-    if len(before) < 2 or not (before.isalpha() and before.islower()):
-        return False
+def _glued_end(block: str, match: re.Match) -> int | None:
+    """Where a sentence ends at a full stop with no space after it, or None when it does not: after
+    a lower-case word or a number (and any closing quotation marks), not inside an e-mail or web
+    address or a dotted name. A straight quotation mark after the stop closes the sentence when it
+    is the block's odd one, else it opens the next ('"no."Then' against 'left."We')."""
+    mark = match.start()
+    word_end = mark
+    while word_end and block[word_end - 1] in _CLOSERS:
+        word_end -= 1
     start = block.rfind(" ", 0, mark) + 1
-    end = block.find(" ", mark)
-    token = block[start : end if end >= 0 else len(block)]
-    return not (
-        "@" in token
-        or "://" in token
-        or "." in block[start:mark]
-        or token.lower().startswith("www.")
-    )
+    before = block[max(word_end - 2, start) : word_end]
+    if len(before) == 2 and before.isalpha() and before.islower():
+        end = block.find(" ", mark)
+        token = block[start : end if end >= 0 else len(block)]
+        if (
+            "@" in token
+            or "://" in token
+            or "." in block[start:mark]
+            or token.lower().startswith("www.")
+            or _DOMAIN.match(block, mark + 1)
+        ):
+            return None
+    elif not (before[-1:].isdigit() or before[-1:] == "%") or not _NUMBER.fullmatch(
+        block, start, word_end
+    ):
+        return None
+    if match.group("closer") == '"' and block.count('"', 0, mark) % 2 == 0:
+        return mark + 1
+    return match.end()
 
 
 def _candidates(block: str) -> list[tuple[int, int]]:
     """(punctuation start, end) of every possible sentence end, in order."""
-    return [
-        (m.start(), m.end())
-        for m in _BOUNDARY.finditer(block)
-        if not m.group("glued") or _glued_stop(block, m.start())
-    ]
+    found = []
+    for m in _BOUNDARY.finditer(block):
+        end = m.end() if m.group("glued") is None else _glued_end(block, m)
+        if end is not None:
+            found.append((m.start(), end))
+    return found
 
 
 def _sentence_ends(block: str) -> list[int]:
@@ -423,11 +576,31 @@ def _list_starts(block: str) -> list[int]:
 # --- Lines --------------------------------------------------------------------------------------
 
 
+def _credit_start(line: str) -> int | None:
+    """Where a credit line at the end of `line` starts (0 for a whole credit line), or None: the
+    last sentence start from which the rest of the line is a credit."""
+    if not ("contributed" in line or "ing by " in line or "files from" in line):
+        return None
+    starts = [0] + [m.end() for m in _SENTENCE_GAP.finditer(line)]
+    for start in reversed(starts):
+        if start and _INITIAL_BEFORE.search(line[max(start - 6, 0) : start]):
+            continue
+        if _CREDIT_LINE.match(line, start):
+            return start
+    return None
+
+
+def _is_by_line(line: str) -> bool:
+    """A byline that names its writer: "By Jane Roe, CNN", not a sentence that opens with "By"
+    ("By law, all male residents must register.", "By April 9, all copies had been sold.")."""
+    return _BY_LINE.match(line) is not None and len(line.split()) <= 12 and line[-1] not in '.!?"”'
+
+
 def _line_kind(line: str) -> str | None:
     """The kind of a whole line that is a dateline, byline or related-link line, else None."""
     if _DATELINE.match(line):
         return "dateline"
-    if _BYLINE.match(line) or line.rstrip(".").lower().endswith("contributed to this report"):
+    if _BYLINE.match(line) or _is_by_line(line):
         return "byline"
     if _RELATED.match(line):
         return "other"
@@ -508,6 +681,13 @@ def _split_line(text: str, start: int, end: int, speakers: frozenset[str] | None
     kind = _line_kind(line)
     if kind:
         return [Unit(line, start, end, kind)]
+    credit_line = _credit_start(line)
+    if credit_line == 0:
+        return [Unit(line, start, end, "byline")]
+    if credit_line:  # a credit line after the last sentence: "... CNN contributed to this report."
+        return _split_line(
+            text, *strip_span(text, start, start + credit_line), speakers
+        ) + make_unit(text, start + credit_line, end, "byline")
     credit = _CREDIT.search(line, max(len(line) - 100, 0)) if ":" in line else None
     if credit and credit.start() > 0:
         return make_unit(text, start, start + credit.start(), "heading") + make_unit(
