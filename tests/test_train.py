@@ -21,7 +21,9 @@ LABELS_ = TOY_LABELS * 3
 PREVS = ["", *TEXTS[:-1]]
 
 
-@pytest.mark.parametrize("name", ["majority", "rules", "tfidf_logreg", "tfidf_svm"])
+@pytest.mark.parametrize(
+    "name", ["majority", "rules", "tfidf_logreg", "tfidf_svm", "tfidf_structure"]
+)
 def test_models_fit_score_and_round_trip(name, tmp_path):
     model = fit_model(build_model(name, {}, seed=0), TEXTS, LABELS_, PREVS)
     scores = predict_scores(model, TEXTS, PREVS)
@@ -91,3 +93,14 @@ def test_untrusted_types_are_refused(tmp_path):
     (tmp_path / "model.json").write_text(json.dumps(manifest))
     with pytest.raises(PipelineError, match="Untrusted types found in the file: .*Payload"):
         load_model(tmp_path)
+
+
+def test_structure_features_follow_quotation_marks_across_sentences():
+    from pipeline.models.structure import STRUCTURE_NAMES, structure_features
+
+    texts = ['"We will rebuild the town,', 'every house of it," the mayor said.', "It rained."]
+    prevs = ["", texts[0], texts[1]]
+    rows = dict(zip(STRUCTURE_NAMES, structure_features(texts, prevs).T))
+    assert list(rows["quote_marks_odd"]) == [1, 1, 0]  # opens, closes, none
+    assert list(rows["prev_quote_open"]) == [0, 1, 1]  # the second continues the quotation
+    assert list(rows["frame_at_end"]) == [0, 1, 0] and list(rows["starts_with_quote"]) == [1, 0, 0]

@@ -1,7 +1,7 @@
 """Models: one interface and registry (`base`), scikit-learn models, the labeling-function rules,
 transformer encoders and fine-tuning; every registered model is importable from here."""
 
-from pipeline.models import encoders, linear, rules  # noqa: F401  (each registers its models)
+from pipeline.models import encoders, linear, rules, structure  # noqa: F401  (registers models)
 from pipeline.models.base import (
     MODELS,
     Model,

@@ -82,7 +82,8 @@ def tfidf(word_ngrams: Sequence[int], char_ngrams: Sequence[int], min_df: int) -
     return FeatureUnion([("word", word), ("char", char)])
 
 
-def _class_weight(value: str | None) -> str | None:
+def class_weight_of(value: str | None) -> str | None:
+    """A config's class weight: "balanced", or None for null/"none"."""
     return None if str(value).lower() in ("none", "null") else value
 
 
@@ -109,7 +110,7 @@ class TfidfLogreg(SklearnModel):
         seed: int = 0,
     ):
         clf = LogisticRegression(
-            C=C, max_iter=max_iter, class_weight=_class_weight(class_weight), random_state=seed
+            C=C, max_iter=max_iter, class_weight=class_weight_of(class_weight), random_state=seed
         )
         super().__init__(
             Pipeline([("tfidf", tfidf(word_ngrams, char_ngrams, min_df)), ("clf", clf)])
@@ -129,7 +130,7 @@ class TfidfSvm(SklearnModel):
         class_weight: str | None = "balanced",
         seed: int = 0,
     ):
-        clf = LinearSVC(C=C, class_weight=_class_weight(class_weight), random_state=seed)
+        clf = LinearSVC(C=C, class_weight=class_weight_of(class_weight), random_state=seed)
         super().__init__(
             Pipeline([("tfidf", tfidf(word_ngrams, char_ngrams, min_df)), ("clf", clf)])
         )
