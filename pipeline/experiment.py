@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from pipeline.data.rows import (
     LabelledUnit,
     Splits,
     composition,
+    fold_documents,
     gold_rows,
     gold_subsample,
     test_documents,
@@ -57,19 +58,40 @@ def build_rows(cfg: dict) -> tuple[list[LabelledUnit], list[Annotation], str]:
     return rows, annotations, fingerprint(parts)
 
 
-def prepare(cfg: dict, run_dir: Path, record: RunRecord) -> tuple[Splits, Labeler, dict]:
-    """Split, label (gold and weak) and divide the data by article; save the labelled dataset."""
+@dataclass
+class Data:
+    """What a run reads: the labelled rows, the gold annotations and the test side of each fold
+    (one unless `eval.folds` asks for cross-validation)."""
+
+    rows: list[LabelledUnit]
+    annotations: list[Annotation]
+    test_sides: list[set[str]]
+
+
+def load_data(cfg: dict, record: RunRecord) -> Data:
+    """Split and label the configured data and choose the test side of each fold: the seeded
+    `eval.test_fraction` of the gold documents, or `eval.folds` folds of them."""
     rows, annotations, record.data_fingerprint = build_rows(cfg)
-    held_out = test_documents(rows, cfg["eval"]["test_fraction"], cfg["eval"]["split_seed"])
-    labeler = fit_labeler(rows, held_out, cfg["labeler"], cfg["seed"])
-    rows = apply_weak_labels(rows, labeler)
-    to_dataset(rows).save_to_disk(str(run_dir / "dataset"))
+    eval_cfg = cfg["eval"]
+    if eval_cfg.get("folds"):
+        sides = fold_documents(rows, eval_cfg["folds"], eval_cfg["split_seed"])
+    else:
+        sides = [test_documents(rows, eval_cfg["test_fraction"], eval_cfg["split_seed"])]
+    return Data(rows, annotations, sides)
+
+
+def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[LabelledUnit]]:
+    """One fold: the weak labeler fit beside its test side, every row weak-labelled by it, and the
+    data divided by article (the dev share for tuning drawn from the other documents only)."""
+    held_out = data.test_sides[fold]
+    labeler = fit_labeler(data.rows, held_out, cfg["labeler"], cfg["seed"])
+    rows = apply_weak_labels(data.rows, labeler)
     dev_docs = (
         test_documents(rows, cfg["eval"]["dev_fraction"], cfg["eval"]["split_seed"] + 1, held_out)
         if cfg["eval"].get("dev_fraction")
         else set()
     )
-    gold = gold_rows(rows, annotations)
+    gold = gold_rows(rows, data.annotations)
     left_out = gold_subsample(
         rows, cfg["data"].get("gold_fraction", 1.0), cfg["seed"], held_out | dev_docs
     )
@@ -83,7 +105,20 @@ def prepare(cfg: dict, run_dir: Path, record: RunRecord) -> tuple[Splits, Labele
         test=[r for r in gold if r.doc_id in held_out],
         dev=[r for r in gold if r.doc_id in dev_docs],
     )
-    log.info("train %d sentences, test %d sentences", len(splits.train), len(splits.test))
+    return splits, labeler, rows
+
+
+def prepare(cfg: dict, run_dir: Path, data: Data) -> tuple[Splits, Labeler, dict]:
+    """Fold 0 (the only one without cross-validation): its splits and labeler; save its labelled
+    dataset."""
+    splits, labeler, rows = divide(cfg, data, 0)
+    to_dataset(rows).save_to_disk(str(run_dir / "dataset"))
+    log.info(
+        "train %d sentences, test %d sentences%s",
+        len(splits.train),
+        len(splits.test),
+        f" (fold 0 of {len(data.test_sides)})" if len(data.test_sides) > 1 else "",
+    )
     return splits, labeler, {"train": composition(splits.train), "test": composition(splits.test)}
 
 
@@ -103,19 +138,24 @@ def configured_model(cfg: dict) -> Model:
     return build_model(cfg["model"]["name"], params, cfg["seed"])
 
 
+def train(model: Model, rows: Sequence[LabelledUnit]) -> float:
+    """Fit `model` on training rows; the seconds it took."""
+    began = time.perf_counter()
+    fit_model(
+        model,
+        [r.text for r in rows],
+        [LABEL2ID[r.label] for r in rows],
+        [r.prev_text for r in rows],
+        [r.doc_id for r in rows],
+    )
+    return time.perf_counter() - began
+
+
 def fit_and_measure(
     cfg: dict, run_dir: Path, splits: Splits, model: Model
 ) -> tuple[np.ndarray, dict]:
     """Train and save the model, score the test side; return the test scores and timings."""
-    began = time.perf_counter()
-    fit_model(
-        model,
-        [r.text for r in splits.train],
-        [LABEL2ID[r.label] for r in splits.train],
-        [r.prev_text for r in splits.train],
-        [r.doc_id for r in splits.train],
-    )
-    train_seconds = time.perf_counter() - began
+    train_seconds = train(model, splits.train)
     save_model(model, cfg["model"]["name"], run_dir)
     _scores(model, splits.test[:WARM_UP])  # one-off costs (lazy loading, allocations) are not speed
     began = time.perf_counter()
@@ -123,6 +163,31 @@ def fit_and_measure(
     speed = len(splits.test) / max(time.perf_counter() - began, 1e-9)
     timings = {"train_seconds": round(train_seconds, 2), "predict_sentences_per_s": round(speed, 1)}
     return scores, timings
+
+
+def _gold_ids(rows: Sequence[LabelledUnit]) -> np.ndarray:
+    return np.array([LABEL2ID[r.label] for r in rows], dtype=int)
+
+
+def cross_validate(cfg: dict, data: Data, first: Splits, first_scores: np.ndarray) -> dict:
+    """`metrics.json["cv"]`: fold 0 as scored (`first`, `first_scores`), and each other fold with
+    its own weak labeler and a new model fit on the other folds (neither is saved)."""
+    gold, pred = [_gold_ids(first.test)], [first_scores.argmax(axis=1)]
+    for fold in range(1, len(data.test_sides)):
+        splits, _, _ = divide(cfg, data, fold)
+        model = configured_model(cfg)
+        train(model, splits.train)
+        gold.append(_gold_ids(splits.test))
+        pred.append(_scores(model, splits.test).argmax(axis=1))
+        log.info(
+            "fold %d of %d: train %d sentences, test %d sentences, macro-F1 (3-way) %.3f",
+            fold,
+            len(data.test_sides),
+            len(splits.train),
+            len(splits.test),
+            scoring.macro_f1_3(gold[-1], pred[-1]),
+        )
+    return scoring.cross_validation(gold, pred, cfg["eval"]["confidence"])
 
 
 def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()) -> dict:
@@ -143,7 +208,8 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
     try:
         with tracked_run(run_dir, record) as run_dir:
             atomic_write_text(run_dir / CONFIG_FILE, yaml.safe_dump(cfg, sort_keys=False))
-            splits, labeler, data_summary = prepare(cfg, run_dir, record)
+            data = load_data(cfg, record)
+            splits, labeler, data_summary = prepare(cfg, run_dir, data)
             scores, timings = fit_and_measure(cfg, run_dir, splits, model)
             gold = [LABEL2ID[r.label] for r in splits.test]
             metrics = scoring.compute_metrics(
@@ -171,6 +237,8 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
                 metrics.setdefault("external", {})[name] = external.evaluate_subjectivity(
                     model, name, cfg["data"].get("external_dir")
                 )
+            if len(data.test_sides) > 1:
+                metrics["cv"] = cross_validate(cfg, data, splits, scores)
             test_dicts = [asdict(r) for r in splits.test]
             scoring.write_evaluation(run_dir, test_dicts, scores, metrics)
             write_report(
@@ -187,6 +255,8 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
                 run_dir,
                 scoring.per_label_table(metrics),
             )
+            if "cv" in metrics:
+                log.info("%s", scoring.cv_line(metrics["cv"]))
     finally:
         log_run(cfg, run_dir)
     return metrics

@@ -288,3 +288,56 @@ def test_a_learning_curve_averages_seeds_per_gold_fraction(tiny_run, tmp_path, c
     assert main(["curve", str(tmp_path), "--plot", str(tmp_path / "curve.png")]) == 0
     assert "gold_train_sentences" in capsys.readouterr().out
     assert (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def cv_copy(run_dir: Path, copy: Path, per_fold: list[float]) -> dict:
+    """A copy of a real run as if run with `eval.folds=len(per_fold)` (the cv part of its
+    metrics.json holds only what compare reads); returns the mean and std written."""
+    copy_run(run_dir, copy, {"eval.folds": len(per_fold)})
+    metrics = json.loads((copy / "metrics.json").read_text())
+    summary = {"mean": float(np.mean(per_fold)), "std": float(np.std(per_fold, ddof=1))}
+    metrics["cv"] = {"folds": len(per_fold), "macro_f1_3": summary | {"per_fold": per_fold}}
+    (copy / "metrics.json").write_text(json.dumps(metrics))
+    return summary
+
+
+def test_cross_validated_runs_get_a_cv_column(capsys, two_runs, tmp_path):
+    """Runs with `metrics.json["cv"]` (`eval.folds=5`) beside single-split runs: mean ± std (folds)
+    in the default table, numbers in csv and json; no such column when no listed run has it."""
+    _, logreg, rules = two_runs
+    root = tmp_path / "cv"
+    copy_run(logreg, root / "smoke" / "20990101-000001_a00001", {})
+    copy_run(rules, root / "smoke" / "20990101-000002_b00001", {})
+    run = root / "smoke" / "20990101-000003_a00002"
+    summary = cv_copy(logreg, run, [0.67, 0.69, 0.68, 0.70, 0.665])
+    lines = output(capsys, str(root)).splitlines()
+    assert all(len(line) <= TABLE_WIDTH for line in lines), max(map(len, lines))
+    header = lines[0].split()
+    assert "cv_macro_f1_3" in header and "eval.folds" not in header  # the cell names the folds
+    (cv_line,) = [line for line in lines if "a00002" in line]
+    assert "0.681 ± 0.014 (5)" in cv_line and sum("±" in line for line in lines) == 1
+    rows = list(csv.DictReader(io.StringIO(output(capsys, str(root), "--format", "csv"))))
+    by_id = {r["run_id"]: r for r in rows}
+    assert float(by_id[run.name]["cv_macro_f1_3"]) == summary["mean"]
+    assert float(by_id[run.name]["cv_macro_f1_3_std"]) == summary["std"]
+    assert by_id[run.name]["cv_folds"] == "5" and by_id["20990101-000002_b00001"]["cv_folds"] == ""
+    ranked = json.loads(output(capsys, str(root), "--format", "json", "--sort", "cv_macro_f1_3"))
+    assert ranked[0]["run_id"] == run.name and ranked[1]["cv_macro_f1_3"] is None
+    grouped = output(capsys, str(root), "--group-by", "model")
+    assert "cv_macro_f1_3" in grouped.splitlines()[0]
+    for listing in (["--filter", "model=rules"], ["--format", "json", "--filter", "model=rules"]):
+        assert "cv_macro_f1_3" not in output(capsys, str(root), *listing)
+
+
+def test_a_crowded_table_still_fits_and_names_the_cv_column_it_hides(capsys, sweep, tmp_path):
+    root = tmp_path / "crowded"
+    shutil.copytree(sweep, root)
+    cv_copy(
+        root / "smoke" / "20990101-000001_a00001",
+        root / "smoke" / "20990101-000008_a00008",
+        [0.6, 0.7],
+    )
+    lines = output(capsys, str(root)).splitlines()
+    assert all(len(line) <= TABLE_WIDTH for line in lines), max(map(len, lines))
+    assert {"seed", "model.C", "data.seed.path"} <= set(lines[0].split())  # these tell runs apart
+    assert "cv_macro_f1_3" in lines[-1] and lines[-1].startswith("hidden")

@@ -93,7 +93,7 @@ def test_unknown_choices_are_named_with_the_valid_ones():
     message = unknown_choice(["model=bert"])
     assert message == (
         "unknown model 'bert'; choose one of: majority, minilm_embed_logreg, "
-        "minilm_finetune, rules, tfidf_logreg, tfidf_svm"
+        "minilm_finetune, rules, tfidf_logreg, tfidf_structure, tfidf_svm"
     )
     assert unknown_choice(["+experiment=nope"]).startswith("unknown experiment 'nope'")
 

@@ -1,7 +1,12 @@
-"""Held-out splits: the same share of each source, grouped by document, and gold subsamples."""
+"""Held-out splits: the same share of each source, grouped by document, gold subsamples and
+cross-validation folds."""
 
+import numpy as np
+import pytest
+
+from pipeline.core.errors import PipelineError
 from pipeline.data import rows as splits
-from pipeline.data.rows import LabelledUnit, gold_subsample
+from pipeline.data.rows import LabelledUnit, fold_documents, gold_subsample
 
 
 def unit(doc: str, source: str, label_source: str | None = "gold") -> LabelledUnit:
@@ -50,3 +55,25 @@ def test_a_gold_subsample_keeps_a_share_of_the_training_side_and_never_the_test_
     assert not left_out & held and left_out < training
     assert abs(len(training - left_out) - 0.5 * len(training)) <= 1
     assert left_out != gold_subsample(ROWS, 0.5, seed=2, held_out=held)  # seeded by `seed`
+
+
+def test_folds_partition_the_gold_documents_by_source_and_are_seeded():
+    folds = fold_documents(ROWS, 3, seed=0)
+    gold_docs = {r.doc_id for r in ROWS if r.label_source == "gold"}
+    assert len(folds) == 3 and set().union(*folds) == gold_docs
+    assert sum(map(len, folds)) == len(gold_docs)  # each gold document in exactly one fold
+    news = [{d for d in fold if d.startswith("news")} for fold in folds]
+    assert [len(n) for n in news] == [7, 7, 6]  # 20 articles
+    # 50 CheckThat! sentences and the lone seed article, which joins the largest source
+    assert [len(fold - n) for fold, n in zip(folds, news)] == [17, 17, 17]
+    assert folds == fold_documents(ROWS, 3, seed=0) != fold_documents(ROWS, 3, seed=1)
+    # each source's seeded permutation (as test_documents draws it), dealt round-robin
+    order = np.random.default_rng(0).permutation(sorted(set().union(*news))).tolist()
+    assert news == [set(order[i::3]) for i in range(3)]
+
+
+def test_too_many_folds_for_the_largest_source_is_refused():
+    few = [unit(f"news{i}", "wikinews") for i in range(3)] + [unit("seed", "seed")]
+    assert len(fold_documents(few, 4, seed=0)[-1]) == 1  # the seed article joins the news
+    with pytest.raises(PipelineError, match=r"eval.folds=5 .* allowed: 2 <= value <= 4"):
+        fold_documents(few, 5, seed=0)

@@ -78,9 +78,29 @@ def differing_keys(configs: Sequence[dict]) -> list[str]:
     return [k for k in keys if len({json.dumps(c.get(k), sort_keys=True) for c in configs}) > 1]
 
 
+# Cross-validation columns, in rows only when a run has `metrics.json["cv"]` (`eval.folds`).
+CV_COLUMNS = ("cv_macro_f1_3", "cv_macro_f1_3_std", "cv_folds")
+
+
+def _cv_columns(metrics: dict) -> dict:
+    """Mean and standard deviation over the folds of a run's 3-way macro-F1, and the number of
+    folds (None for a run without cross-validation)."""
+    cv = metrics.get("cv") if isinstance(metrics.get("cv"), dict) else {}
+    score = cv.get("macro_f1_3") if isinstance(cv.get("macro_f1_3"), dict) else {}
+    return dict(zip(CV_COLUMNS, (score.get("mean"), score.get("std"), cv.get("folds"))))
+
+
+def without_unused_cv(rows: list[dict]) -> list[dict]:
+    """Rows without the cross-validation columns if no row has a value in them."""
+    if any(row.get(CV_COLUMNS[0]) is not None for row in rows):
+        return rows
+    return [{k: v for k, v in row.items() if k not in CV_COLUMNS} for row in rows]
+
+
 def summarise(runs: Sequence[dict]) -> list[dict]:
-    """One flat row per run."""
+    """One flat row per run (with `CV_COLUMNS` when a run has cross-validation metrics)."""
     changed = differing_keys([r["config"] for r in runs])
+    has_cv = any("cv" in r["metrics"] for r in runs)
     rows = []
     for r in runs:
         m, rec = r["metrics"], r["run"]
@@ -99,6 +119,7 @@ def summarise(runs: Sequence[dict]) -> list[dict]:
             "macro_f1": m.get("macro_f1"),
             "macro_f1_lo": ci[0],
             "macro_f1_hi": ci[1],
+            **(_cv_columns(m) if has_cv else {}),
             "accuracy": m.get("accuracy"),
         }
         for label in LABELS:
@@ -131,9 +152,10 @@ def group_rows(runs: Sequence[dict], rows: Sequence[dict], key: str) -> list[dic
     metrics = [
         k
         for k in (rows[0] if rows else {})
-        if k.startswith(("macro_f1", "f1_", "accuracy")) or k.endswith(("_macro_f1", "_s"))
+        if k.startswith(("macro_f1", "f1_", "accuracy", "cv_macro_f1_3"))
+        or k.endswith(("_macro_f1", "_s"))
     ]
-    metrics = [k for k in metrics if k not in ("macro_f1_lo", "macro_f1_hi")]
+    metrics = [k for k in metrics if k not in ("macro_f1_lo", "macro_f1_hi", "cv_macro_f1_3_std")]
     out = []
     for value, members in groups.items():
         group = {key: json.loads(value), "n_runs": len(members)}
@@ -177,7 +199,8 @@ def sort_rows(rows: list[dict], key: str) -> list[dict]:
 
 
 def with_intervals(rows: list[dict]) -> list[dict]:
-    """Rows for reading: each macro-F1 (3-way, 4-way) shown with its interval in one column."""
+    """Rows for reading: each macro-F1 (3-way, 4-way) shown with its interval in one column, and
+    the cross-validated one as `mean ± std (folds)`."""
     shown = []
     for row in rows:
         out = dict(row)
@@ -185,6 +208,9 @@ def with_intervals(rows: list[dict]) -> list[dict]:
             low, high = out.pop(f"{key}_lo", None), out.pop(f"{key}_hi", None)
             if row.get(key) is not None and low is not None:
                 out[key] = f"{row[key]:.3f} [{low:.3f}, {high:.3f}]"
+        std, folds = out.pop("cv_macro_f1_3_std", None), out.pop("cv_folds", None)
+        if row.get("cv_macro_f1_3") is not None and std is not None:
+            out["cv_macro_f1_3"] = f"{row['cv_macro_f1_3']:.3f} ± {std:.3f} ({folds})"
         shown.append(out)
     return shown
 
@@ -426,14 +452,17 @@ def _width(text: str) -> int:
 
 def compact_table(runs: Sequence[dict], rows: Sequence[dict], width: int = TABLE_WIDTH) -> str:
     """The default table: `rows` (`with_intervals`, in the order of `runs`) with the config keys
-    that differ between the runs as columns under short names, values cut, and, while the table
-    is wider than `width`, these changes in turn: timings go; the experiment goes if it is the same
-    for all; run ids are cut; config columns the model column already tells (same value for every
-    run of a model) go; model and experiment names are cut; then accuracy, per-label F1 (from the
-    last label), other evaluations, the experiment and the remaining config columns go, so that
-    what tells runs apart goes last. A last line names what went."""
+    that differ between the runs as columns under short names (not those the model column or the
+    cross-validation column's fold count tells), values cut, and, while the table is wider than
+    `width`, these changes in turn: timings go; the experiment goes if it is the same for all; run
+    ids are cut; config columns the model column already tells (same value for every run of a
+    model) go; model and experiment names are cut; then accuracy, per-label F1 (from the last
+    label), other evaluations, the experiment, cross-validation and the remaining config columns
+    go, so that what tells runs apart goes last. A last line names what went."""
     in_model_column = ("model.name", "model.label")
-    keys = [k for k in differing_keys([r["config"] for r in runs]) if k not in in_model_column]
+    in_cv_column = ("eval.folds",) if "cv_macro_f1_3" in rows[0] else ()  # `± std (folds)`
+    told = (*in_model_column, *in_cv_column)
+    keys = [k for k in differing_keys([r["config"] for r in runs]) if k not in told]
     names = short_names(keys, reserved=rows[0])
     table: dict[str, list] = {}
     for column in rows[0]:
@@ -467,6 +496,7 @@ def compact_table(runs: Sequence[dict], rows: Sequence[dict], width: int = TABLE
         *reversed([f"f1_{label}" for label in LABELS]),
         *reversed(evaluations),
         "experiment",
+        "cv_macro_f1_3",
         *reversed(others),
     ]
     order = list(table)
@@ -496,6 +526,7 @@ def compare(directory: str | Path, options: CompareOptions | None = None) -> str
     options = options or CompareOptions()
     runs = [load_run(d) for d in find_runs(directory)]
     runs, rows = apply_filters(runs, summarise(runs), options.filters)
+    rows = without_unused_cv(rows)
     if not runs:
         raise PipelineError(
             f"no runs under {directory}" + (" match the filters" if options.filters else "")

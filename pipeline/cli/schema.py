@@ -7,9 +7,10 @@ The values a type cannot express (ranges, choices) sit beside the types as field
 checked by `check_config` on the composed, resolved config, before any stage runs.
 
 A key that an option may leave out (`model.checkpoint`, `model.label`, `labeler.n_epochs`,
-`tracking.uri`) is an `optional_key`: unset (MISSING) unless a file or override sets it, and left
-out of the plain dict the stages get when unset, exactly as when a YAML file has no such key. Plain
-configs (and so the identity of completed runs) stay what they were before the schema.
+`eval.folds`, `tracking.uri`) is an `optional_key`: unset (MISSING) unless a file or override sets
+it, and left out of the plain dict the stages get when unset, exactly as when a YAML file has no
+such key. Plain configs (and so the identity of completed runs) stay what they were before the
+schema.
 
 Model parameters differ per model, so `model.params` is a free mapping here: the model registry
 refuses unknown parameter names itself. Corpus entries (`data.corpora.<name>`) are free mappings
@@ -43,14 +44,19 @@ def _show(value: object) -> str:
 
 @dataclass(frozen=True)
 class Range:
-    """Numbers between `low` and `high` (each bound inclusive unless `*_open`; None: unbounded)."""
+    """Numbers between `low` and `high` (each bound inclusive unless `*_open`; None: unbounded);
+    `or_null`: the message names null too (null always passes, as for every optional value)."""
 
     low: float | None = None
     high: float | None = None
     low_open: bool = False
     high_open: bool = False
+    or_null: bool = False
 
     def __str__(self) -> str:
+        return ("null or " if self.or_null else "") + self._bounds()
+
+    def _bounds(self) -> str:
         left = f"{self.low} {'<' if self.low_open else '<='} " if self.low is not None else ""
         right = f" {'<' if self.high_open else '<='} {self.high}" if self.high is not None else ""
         if left and right:
@@ -174,6 +180,7 @@ class EvalConfig:
     n_bootstrap: int = allowed(Range(low=1))
     confidence: float = allowed(Range(0, 1, low_open=True, high_open=True))
     external: list[str] = MISSING
+    folds: int | None = optional_key(Range(low=2, or_null=True))  # k-fold CV; unset or null: off
 
 
 @dataclass

@@ -64,12 +64,9 @@ def gold_rows(
     ]
 
 
-def test_documents(
-    rows: Sequence[LabelledUnit], fraction: float, seed: int, exclude: set[str] = frozenset()
-) -> set[str]:
-    """Hold out a seeded share of the gold-annotated documents not in `exclude`, the same share of
-    each source (news articles, a sentence corpus's one-sentence documents); a source with a
-    single gold document joins the largest. At least one document is held out."""
+def _strata(rows: Sequence[LabelledUnit], exclude: set[str] = frozenset()) -> list[list[str]]:
+    """The gold-annotated documents not in `exclude`, sorted, one list per source; a source with a
+    single gold document joins the largest."""
     source_of = {r.doc_id: r.source for r in rows if r.label_source == "gold"}
     docs = sorted(set(source_of) - set(exclude))
     if not docs:
@@ -82,11 +79,40 @@ def test_documents(
     largest = max(strata, key=lambda source: len(strata[source]))
     for source in [s for s in strata if len(strata[s]) < 2 and s != largest]:
         strata[largest] = sorted(strata[largest] + strata.pop(source))
+    return list(strata.values())
+
+
+def test_documents(
+    rows: Sequence[LabelledUnit], fraction: float, seed: int, exclude: set[str] = frozenset()
+) -> set[str]:
+    """Hold out a seeded share of the gold-annotated documents not in `exclude`, the same share of
+    each source (news articles, a sentence corpus's one-sentence documents); a source with a
+    single gold document joins the largest. At least one document is held out."""
     held = set()
-    for members in strata.values():  # each source drawn alone: adding a corpus moves no other
+    # each source drawn alone: adding a corpus moves no other
+    for members in _strata(rows, exclude):
         n_held = max(1, round(fraction * len(members))) if len(members) > 1 else 1
         held |= set(np.random.default_rng(seed).permutation(members)[:n_held].tolist())
     return held
+
+
+def fold_documents(rows: Sequence[LabelledUnit], k: int, seed: int) -> list[set[str]]:
+    """The gold-annotated documents in `k` seeded folds (cross-validation), stratified by source
+    as `test_documents` is: each source's documents in one seeded permutation, dealt round-robin
+    into the folds (a source with a single gold document joins the largest). Every document is in
+    exactly one fold; more folds than the largest source has documents is an error."""
+    strata = _strata(rows)
+    largest = max(map(len, strata))
+    if largest < k:
+        raise PipelineError(
+            f"eval.folds={k} is more than the {largest} gold documents of the largest source: "
+            f"a fold would have no test documents; allowed: 2 <= value <= {largest}"
+        )
+    folds: list[set[str]] = [set() for _ in range(k)]
+    for members in strata:  # each source drawn alone, as in test_documents
+        for i, doc in enumerate(np.random.default_rng(seed).permutation(members).tolist()):
+            folds[i % k].add(doc)
+    return folds
 
 
 def gold_subsample(

@@ -49,6 +49,52 @@ def bootstrap_interval(
     return [float(np.percentile(samples, tail)), float(np.percentile(samples, 100 - tail))]
 
 
+def fold_summary(values: Sequence[float], confidence: float = 0.95) -> dict:
+    """Mean, standard deviation (ddof=1) and Student-t interval at `confidence` of a score over
+    cross-validation folds, and the per-fold values."""
+    from scipy.stats import t
+
+    values = np.asarray(values, dtype=float)
+    mean, std = float(values.mean()), float(values.std(ddof=1))
+    half = float(t.ppf((1 + confidence) / 2, len(values) - 1)) * std / np.sqrt(len(values))
+    return {
+        "mean": mean,
+        "std": std,
+        "ci": [mean - half, mean + half],
+        "per_fold": values.tolist(),
+    }
+
+
+def cross_validation(
+    gold: Sequence[Sequence[int]], pred: Sequence[Sequence[int]], confidence: float = 0.95
+) -> dict:
+    """`metrics.json["cv"]` of k folds (`gold[i]`, `pred[i]`: label ids of fold i's test side):
+    3-way and 4-way macro-F1 over the folds, and both pooled over every out-of-fold prediction."""
+    pooled_gold, pooled_pred = np.concatenate(gold), np.concatenate(pred)
+    return {
+        "folds": len(gold),
+        "n_test": [len(g) for g in gold],
+        "macro_f1_3": fold_summary([macro_f1_3(g, p) for g, p in zip(gold, pred)], confidence),
+        "macro_f1": fold_summary([macro_f1(g, p) for g, p in zip(gold, pred)], confidence),
+        "pooled_macro_f1_3": macro_f1_3(pooled_gold, pooled_pred),
+        "pooled_macro_f1": macro_f1(pooled_gold, pooled_pred),
+        "ci_level": confidence,
+    }
+
+
+def cv_line(cv: dict) -> str:
+    """`metrics.json["cv"]` in one line: mean ± std over the folds, t-interval, pooled scores."""
+    level = round(cv["ci_level"] * 100, 1)
+    parts = [
+        f"{name} {cv[key]['mean']:.3f} ± {cv[key]['std']:.3f} [{cv[key]['ci'][0]:.3f}, "
+        f"{cv[key]['ci'][1]:.3f}] (pooled {cv['pooled_' + key]:.3f})"
+        for key, name in (("macro_f1_3", "macro-F1 (fact, quote, policy)"), ("macro_f1", "4-way"))
+    ]
+    return f"{cv['folds']}-fold cross-validation, mean ± std [{level:g}% t-interval]: " + (
+        "  ".join(parts)
+    )
+
+
 def per_class_scores(gold: np.ndarray, pred: np.ndarray, names: Sequence[str]) -> dict:
     """Precision, recall, F1 and support of each label id 0..len(names)-1, by name."""
     precision, recall, f1, support = precision_recall_fscore_support(
