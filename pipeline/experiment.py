@@ -211,9 +211,8 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
             data = load_data(cfg, record)
             splits, labeler, data_summary = prepare(cfg, run_dir, data)
             scores, timings = fit_and_measure(cfg, run_dir, splits, model)
-            gold = [LABEL2ID[r.label] for r in splits.test]
             metrics = scoring.compute_metrics(
-                gold,
+                _gold_ids(splits.test),
                 scores.argmax(axis=1),
                 cfg["eval"]["n_bootstrap"],
                 cfg["eval"]["confidence"],
@@ -229,7 +228,7 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
             }
             if splits.dev:  # for tuning: never the test side
                 metrics["dev_macro_f1"] = scoring.macro_f1(
-                    [LABEL2ID[r.label] for r in splits.dev],
+                    _gold_ids(splits.dev),
                     _scores(model, splits.dev).argmax(axis=1),
                 )
                 metrics["n_dev"] = len(splits.dev)

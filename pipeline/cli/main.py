@@ -25,9 +25,8 @@ from pipeline.cli.hydra_config import (
 from pipeline.cli.schema import plain_config
 from pipeline.core.config import config_identity
 from pipeline.core.errors import exit_code, interrupt_on_sigterm
-from pipeline.experiment import configured_model, run_experiment
+from pipeline.experiment import run_experiment
 from pipeline.runs import RUN_FILE, completed_twin
-from pipeline.split import splitter_from_config
 
 log = logging.getLogger("pipeline")
 
@@ -66,8 +65,6 @@ def run_job(cfg: DictConfig) -> float:
     run_dir = Path(hydra_cfg.runtime.output_dir)
     try:
         plain = plain_config(cfg)
-        configured_model(plain)  # a bad model or splitter parameter fails before the run starts
-        splitter_from_config(plain["splitter"])
     except Exception:
         _remove_job_folder(run_dir)
         raise
@@ -81,7 +78,11 @@ def run_job(cfg: DictConfig) -> float:
         log.info("skipped: same config as completed run %s (force=true reruns it)", twin)
         _remove_job_folder(run_dir)
         return json.loads((twin / "metrics.json").read_text())[objective]
-    metrics = run_experiment(plain, run_dir, hydra_cfg.overrides.task)
+    try:  # a bad model or splitter parameter fails before the run claims its folder
+        metrics = run_experiment(plain, run_dir, hydra_cfg.overrides.task)
+    except Exception:
+        _remove_job_folder(run_dir)
+        raise
     return metrics[objective]
 
 

@@ -136,17 +136,20 @@ def compute_metrics(
     if sources is not None:
         sources = np.asarray(sources)
         metrics["by_source"] = {
-            source: {
-                "n": int((sources == source).sum()),
-                "macro_f1": macro_f1(gold[sources == source], pred[sources == source]),
-                "macro_f1_3": macro_f1_3(gold[sources == source], pred[sources == source]),
-                "per_class": per_class_scores(
-                    gold[sources == source], pred[sources == source], LABELS
-                ),
-            }
+            source: _source_scores(gold[sources == source], pred[sources == source])
             for source in sorted(set(sources.tolist()))
         }
     return metrics
+
+
+def _source_scores(gold: np.ndarray, pred: np.ndarray) -> dict:
+    """The test units of one source: their count, both macro-F1s and per-label scores."""
+    return {
+        "n": len(gold),
+        "macro_f1": macro_f1(gold, pred),
+        "macro_f1_3": macro_f1_3(gold, pred),
+        "per_class": per_class_scores(gold, pred, LABELS),
+    }
 
 
 def per_label_table(metrics: dict) -> str:
