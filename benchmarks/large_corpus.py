@@ -1,19 +1,20 @@
-"""Split and weak-label a corpus 10x and 100x the Wikinews 2019 sample through `datasets`.
+"""The main job (`python -m pipeline`, default config and model) on N x the Wikinews 2019 sample.
 
-    python benchmarks/large_corpus.py [--scales 10,100] [--num-proc 2]
+    python benchmarks/large_corpus.py [--scale 100] [OVERRIDE ...]
 
-For each scale, a CSV of the sample repeated N times (fresh document ids) is written to a temporary
-folder, then a separate process loads it with `datasets.load_dataset("csv")` (Arrow on disk,
-memory-mapped), splits it with `Dataset.map(num_proc=...)` and adds labeling-function votes and
-weak labels the same way. Reported: wall time, units per second, and peak resident memory of the
-process and its workers. Times are also given as a ratio to the first scale (same invocation).
+The sample is written N times to a CSV in a temporary folder (copy 0 under its own urls, so that
+its gold annotations apply; the other copies under fresh document ids), and `python -m pipeline`
+runs with `data.corpora.wikinews_2019.path` pointing at it, into a temporary experiments folder;
+the other corpora are the default ones. OVERRIDEs go to the job as they are (e.g.
+`data.backend=memory`). Reported: the exact command, wall time, and peak memory of the job: the
+sum of the proportional set sizes (PSS) of its process and its workers, sampled every 0.2 s, and
+the largest resident set of any one of them.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import json
 import resource
 import subprocess
 import sys
@@ -21,91 +22,86 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipeline.data.corpora import find_external_file
+
+SAMPLE = "wikinews-sample/wikinews_2019.csv"
+
 
 def write_corpus(scale: int, folder: Path) -> Path:
-    from pipeline.data.corpora import find_external_file
-
-    source = find_external_file("wikinews-sample/wikinews_2019.csv")
-    with source.open(newline="", encoding="utf-8") as handle:
+    """The Wikinews sample `scale` times as one CSV (url, title, text)."""
+    with find_external_file(SAMPLE).open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     path = folder / f"wikinews_x{scale}.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["doc_id", "text"])
+        writer = csv.DictWriter(handle, fieldnames=["url", "title", "text"])
         writer.writeheader()
         for copy in range(scale):
-            writer.writerows({"doc_id": f"{r['url']}#copy{copy}", "text": r["text"]} for r in rows)
+            suffix = f"#copy{copy}" if copy else ""
+            writer.writerows(
+                {"url": r["url"] + suffix, "title": r.get("title", ""), "text": r["text"]}
+                for r in rows
+            )
     return path
 
 
-def child(path: str, num_proc: int, cache: str) -> None:
-    """Runs in its own process, so peak memory is this job's alone."""
-    from datasets import disable_progress_bars, load_dataset
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = task / "children"
+        if children.is_file():
+            found += [int(c) for c in children.read_text().split()]
+    return found
 
-    from pipeline.split import split_dataset
-    from pipeline.weak.labelling import weak_label_dataset
 
-    disable_progress_bars()
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of a process and all its descendants, in MB (0 once gone)."""
+    total_kb, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+            todo += _children(current)
+        except OSError:  # ended meanwhile
+            continue
+        total_kb += next(int(line.split()[1]) for line in rollup.splitlines() if line[:4] == "Pss:")
+    return total_kb / 1024
+
+
+def run_job(command: list[str]) -> tuple[float, float, float]:
+    """Run `command`; its wall seconds, peak tree PSS (MB) and largest single-process RSS (MB)."""
     began = time.perf_counter()
-    articles = load_dataset("csv", data_files=path, split="train", cache_dir=cache)
-    units = weak_label_dataset(split_dataset(articles, num_proc=num_proc), num_proc=num_proc)
-    sentences = units.filter(
-        lambda kinds: [k == "sentence" for k in kinds], input_columns="kind", batched=True
-    )
+    job = subprocess.Popen(command)
+    peak = 0.0
+    while job.poll() is None:
+        peak = max(peak, tree_pss_mb(job.pid))
+        time.sleep(0.2)
     seconds = time.perf_counter() - began
-    peak_kb = (
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    )
-    print(
-        json.dumps(
-            {
-                "articles": articles.num_rows,
-                "units": units.num_rows,
-                "sentences": sentences.num_rows,
-                "mb": Path(path).stat().st_size / 1e6,
-                "seconds": seconds,
-                "peak_mb": peak_kb / 1024,
-            }
-        )
-    )
+    if job.returncode:
+        raise SystemExit(f"the job failed with exit code {job.returncode}")
+    return seconds, peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scales", default="10,100")
-    parser.add_argument("--num-proc", type=int, default=2)
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--scale", type=int, default=100)
+    parser.add_argument("overrides", nargs="*", help="overrides for python -m pipeline")
     args = parser.parse_args()
-    if args.child:
-        child(args.child[0], int(args.child[1]), args.child[2])
-        return 0
-    results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for scale in (int(s) for s in args.scales.split(",")):
-            path = write_corpus(scale, Path(tmp))
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    str(path),
-                    str(args.num_proc),
-                    f"{tmp}/cache{scale}",
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            results.append((scale, json.loads(out.strip().splitlines()[-1])))
-    first = results[0][1]["seconds"]
-    print(
-        f"{'scale':>6} {'MB':>7} {'articles':>9} {'units':>9} {'seconds':>8} "
-        f"{'x first':>8} {'units/s':>9} {'peak MB':>8}"
-    )
-    for scale, r in results:
+        corpus = write_corpus(args.scale, Path(tmp))
+        command = [
+            sys.executable,
+            "-m",
+            "pipeline",
+            f"data.corpora.wikinews_2019.path={corpus}",
+            f"paths.experiments_dir={tmp}/experiments",
+            *args.overrides,
+        ]
+        print("$", " ".join(command), flush=True)
+        seconds, peak_pss, max_rss = run_job(command)
         print(
-            f"{scale:>5}x {r['mb']:>7.1f} {r['articles']:>9} {r['units']:>9} {r['seconds']:>8.1f} "
-            f"{r['seconds'] / first:>8.2f} {r['units'] / r['seconds']:>9.0f} {r['peak_mb']:>8.0f}"
+            f"{args.scale}x the Wikinews sample ({corpus.stat().st_size / 1e6:.1f} MB): "
+            f"{seconds:.1f} s, peak memory {peak_pss:.0f} MB (PSS of the job and its workers; "
+            f"largest single process {max_rss:.0f} MB RSS)"
         )
     return 0
 

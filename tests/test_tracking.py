@@ -1,11 +1,28 @@
-"""tracking=mlflow: parallel processes log to one embedded SQLite store without losing a run."""
+"""tracking=mlflow: parallel processes log to one embedded SQLite store, or to a real MLflow
+tracking server, without losing a run; a tracker that is down costs one warning line."""
 
 import json
 import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from conftest import REPO, run_cli
 
-from pipeline.tracking import flat_metrics, log_run, tracking_uri
+from pipeline.runs import find_runs, read_run
+from pipeline.tracking import (
+    ARTIFACTS,
+    HEALTH_TIMEOUT_S,
+    check_server,
+    flat_metrics,
+    log_run,
+    tracking_uri,
+)
 
 METRICS = {
     "macro_f1": 0.5,
@@ -71,3 +88,115 @@ def test_tracker_failure_never_fails_the_run(tmp_path, caplog):
         cfg | {"tracking": {"name": "mlflow", "uri": f"sqlite:///{tmp_path}/a_file/x.db"}}, run_dir
     )
     assert "MLflow logging failed" in caplog.text
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_tracking_server_that_is_down_costs_one_warning_and_no_wait(tmp_path, caplog):
+    cfg, run_dir = fake_run(tmp_path, 1)
+    cfg["tracking"]["uri"] = f"http://127.0.0.1:{free_port()}"
+    began = time.monotonic()
+    log_run(cfg, run_dir)
+    assert time.monotonic() - began < HEALTH_TIMEOUT_S
+    (record,) = caplog.records
+    assert record.levelname == "WARNING" and "does not answer" in record.getMessage()
+    assert "\n" not in record.getMessage() and not record.exc_info
+    assert not (tmp_path / "mlflow.lock").exists()  # a server needs no lock in experiments_dir
+
+
+@pytest.fixture
+def mlflow_server(tmp_path):
+    """A real `mlflow server` on 127.0.0.1 and a free port (SQLite store, artifacts served from
+    `tmp_path/server-artifacts`); its URI. Stopped (its whole process group) afterwards."""
+    uri = f"http://127.0.0.1:{free_port()}"
+    log_file = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1"]
+        + ["--port", uri.rsplit(":", 1)[1], "--workers", "1", "--serve-artifacts"]
+        + ["--backend-store-uri", f"sqlite:///{tmp_path}/server.db"]
+        + ["--artifacts-destination", str(tmp_path / "server-artifacts")],
+        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                check_server(uri)
+                break
+            except ConnectionError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"mlflow server did not start: {log_file.name}")
+                time.sleep(0.5)
+        yield uri
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+        log_file.close()
+
+
+@pytest.mark.slow
+def test_parallel_jobs_log_runs_params_metrics_and_artifacts_to_a_tracking_server(
+    tmp_path, mlflow_server
+):
+    from mlflow import MlflowClient
+
+    experiments = tmp_path / "experiments"
+    jobs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "data=tiny", f"model={model}", "tracking=mlflow"]
+            + [f"tracking.uri={mlflow_server}", f"paths.experiments_dir={experiments}"],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for model in ("majority", "rules")
+    ]
+    errors = [job.communicate(timeout=600)[1] for job in jobs]
+    assert [job.returncode for job in jobs] == [0, 0], errors
+    client = MlflowClient(mlflow_server)
+    logged = client.search_runs([client.get_experiment_by_name("default").experiment_id])
+    by_name = {run.info.run_name: run for run in logged}
+    run_dirs = find_runs(experiments)
+    assert len(logged) == 2 and sorted(by_name) == [d.name for d in run_dirs]
+    for run_dir in run_dirs:
+        run = by_name[run_dir.name]
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+        assert run.info.status == "FINISHED" and run.data.tags["status"] == "completed"
+        assert run.data.params["model.name"] in ("majority", "rules")
+        assert run.data.params["data.corpora.wikinews_2019.limit"] == "10"
+        assert run.data.metrics["macro_f1"] == pytest.approx(metrics["macro_f1"])
+        assert {a.path for a in client.list_artifacts(run.info.run_id)} == set(ARTIFACTS)
+        copy = client.download_artifacts(run.info.run_id, "metrics.json", str(tmp_path))
+        assert json.loads(Path(copy).read_text()) == metrics
+    stored = {p.name for p in (tmp_path / "server-artifacts").rglob("*") if p.is_file()}
+    assert set(ARTIFACTS) <= stored  # uploaded to the server, which chose where they live
+    assert {p.name for p in experiments.iterdir()} == {"default"}  # no local store, lock, copies
+
+
+@pytest.mark.slow
+def test_a_run_whose_tracking_server_is_down_completes_with_one_warning_line(tmp_path):
+    uri = f"http://127.0.0.1:{free_port()}"
+    result = run_cli(
+        "pipeline",
+        "data=tiny",
+        "model=majority",
+        "tracking=mlflow",
+        f"tracking.uri={uri}",
+        f"paths.experiments_dir={tmp_path}",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    output = result.stdout + result.stderr
+    told = [line for line in output.splitlines() if "mlflow" in line.lower()]
+    assert len(told) == 1 and f"{uri} does not answer" in told[0], told
+    assert "Traceback" not in output
+    (run_dir,) = find_runs(tmp_path)
+    assert read_run(run_dir)["status"] == "completed" and (run_dir / "metrics.json").is_file()

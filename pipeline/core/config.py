@@ -24,11 +24,13 @@ def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
     return flat
 
 
-# Keys that say where or under which name a run is written, not what it computes.
+# Keys that say where or under which name a run is written, or how (not what) it computes.
 VOLATILE_PREFIXES = (
     "paths.",
     "data.external_dir",
     "data.annotations_dir",
+    "data.backend",
+    "data.arrow_",
     "experiment_name",
     "force",
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,6 +184,16 @@ def load_articles(data_cfg: dict) -> list[Article]:
     if not articles:
         raise PipelineError("no articles: data.corpora is empty")
     return articles
+
+
+def on_arrow(data_cfg: dict, articles: Sequence[Article]) -> bool:
+    """Whether split and weak-label run on Arrow (`data.backend`): `arrow`, `memory` (also a
+    config without the key), or `auto`: on Arrow from `data.arrow_above_chars` characters of
+    article text on."""
+    backend = data_cfg.get("backend", "memory")
+    if backend == "auto":
+        return sum(len(a.text) for a in articles) >= data_cfg["arrow_above_chars"]
+    return backend == "arrow"
 
 
 def load_opinion_sentences(data_cfg: dict) -> list[LabelledSentence]:

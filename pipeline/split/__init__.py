@@ -18,29 +18,36 @@ def get_splitter(name: str, **params: object) -> Splitter:
     return SPLITTERS.build(name, params)
 
 
+def split_article(text: str, one_sentence: bool, splitter: Splitter) -> list[Unit]:
+    """An article's units; an entry of a sentence-level corpus is one sentence unit as it stands."""
+    return [Unit(text, 0, len(text))] if one_sentence else splitter(text)
+
+
 def split_corpus(articles: Sequence[Article], splitter: Splitter) -> dict[str, list[Unit]]:
-    """Split every article, keyed by document id, with a progress bar on long corpora; an entry
-    of a sentence-level corpus is one sentence unit as it stands."""
+    """Split every article, keyed by document id, with a progress bar on long corpora."""
     from tqdm.auto import tqdm
 
     return {
-        a.doc_id: [Unit(a.text, 0, len(a.text))] if a.one_sentence else splitter(a.text)
+        a.doc_id: split_article(a.text, a.one_sentence, splitter)
         for a in tqdm(articles, desc="split", unit="doc", disable=len(articles) < 50)
     }
 
 
-def split_batch(batch: dict[str, list], splitter: str = "news") -> dict[str, list]:
+def split_batch(
+    batch: dict[str, list], splitter: str = "news", params: dict | None = None
+) -> dict[str, list]:
     """`Dataset.map(batched=True)` body of the split stage.
 
-    Article rows (`doc_id`, `text`) in, one row per unit out.
+    Article rows (`doc_id`, `text`, optionally `one_sentence`) in, one row per unit out.
     """
-    split_fn = get_splitter(splitter)
+    split_fn = get_splitter(splitter, **(params or {}))
+    one_sentence = batch.get("one_sentence") or [False] * len(batch["doc_id"])
     out: dict[str, list] = {
         k: [] for k in ("doc_id", "index", "start", "end", "kind", "text", "prev_text")
     }
-    for doc_id, text in zip(batch["doc_id"], batch["text"]):
+    for doc_id, text, one in zip(batch["doc_id"], batch["text"], one_sentence):
         prev = ""
-        for i, unit in enumerate(split_fn(text or "")):
+        for i, unit in enumerate(split_article(text or "", one, split_fn)):
             for key, value in (
                 ("doc_id", doc_id),
                 ("index", i),
@@ -56,16 +63,21 @@ def split_batch(batch: dict[str, list], splitter: str = "news") -> dict[str, lis
 
 
 def split_dataset(
-    articles, splitter: str = "news", num_proc: int | None = None, batch_size: int = 64
+    articles,
+    splitter: str = "news",
+    num_proc: int | None = None,
+    batch_size: int = 64,
+    params: dict | None = None,
 ):
-    """Split a `datasets.Dataset` of articles (columns `doc_id`, `text`) into a dataset of units,
-    in Arrow batches (optionally across processes) rather than Python lists of every article."""
+    """Split a `datasets.Dataset` of articles (columns `doc_id`, `text`, optionally
+    `one_sentence`) into a dataset of units, in Arrow batches (optionally across processes) rather
+    than Python lists of every article; `params`: the splitter's parameters."""
     return articles.map(
         split_batch,
         batched=True,
         batch_size=batch_size,
         num_proc=num_proc,
-        fn_kwargs={"splitter": splitter},
+        fn_kwargs={"splitter": splitter, "params": params},
         remove_columns=articles.column_names,
         desc="split",
     )
