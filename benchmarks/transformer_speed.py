@@ -10,8 +10,10 @@ Predictor (tokenisation included), after one warm-up batch, fastest of 3 passes.
 first model measured in the same invocation. A fine-tuned run is measured served each way (PyTorch
 float32, ONNX Runtime float32, ONNX Runtime int8), with each one's macro-F1 recomputed on the run's
 own test sentences (predictions.jsonl), so the accuracy cost of int8 is read off the same
-invocation. Goals: fine-tuning within 15 minutes, inference at least 250 sentences/s, int8 only if
-macro-F1 drops by at most 0.5 points.
+invocation. A teacher-student run (`minilm_student`) also measures the teacher it saved in
+`teacher/` (PyTorch float32) on the same test sentences. Goals: fine-tuning within 15 minutes,
+inference at least 250 sentences/s, int8 only if macro-F1 drops by at most 0.5 points;
+`experiment=best`: training within 45 minutes, serving at least 250 sentences/s.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ from pipeline.core.config import model_label
 from pipeline.core.files import iter_jsonl
 from pipeline.core.labels import LABEL2ID
 from pipeline.data.corpora import load_wikinews
+from pipeline.evaluation.metrics import macro_f1_3
+from pipeline.models import load_model, predict_scores
 from pipeline.models.finetune.model import FineTuned
+from pipeline.models.finetune.student import TEACHER_FOLDER
 from pipeline.predictor import Predictor
 from pipeline.split.news import split_text
 
@@ -64,44 +69,56 @@ def train(model: str, root: Path) -> Path:
     return run_dir
 
 
-def throughput(predictor: Predictor, texts: list[str], passes: int = 3) -> float:
-    """Sentences per second in the fastest of `passes` passes (as `timeit` advises: slower passes
-    measure the other jobs on a shared machine), after a warm-up batch."""
-    predictor.label_texts(texts[:64])  # warm-up: lazy imports, first allocation
+def throughput(label, texts: list[str], passes: int = 3) -> float:
+    """Sentences per second of `label(texts)` in the fastest of `passes` passes (as `timeit`
+    advises: slower passes measure the other jobs on a shared machine), after a warm-up batch."""
+    label(texts[:64])  # warm-up: lazy imports, first allocation
     seconds = []
     for _ in range(passes):
         began = time.perf_counter()
-        predictor.label_texts(texts)
+        label(texts)
         seconds.append(time.perf_counter() - began)
     return len(texts) / min(seconds)
 
 
-def test_macro_f1(predictor: Predictor, run_dir: Path) -> float:
-    """Macro-F1 of the predictor on the run's test sentences (context-free models only)."""
+def test_scores(label, run_dir: Path) -> tuple[float, float]:
+    """Macro-F1 over fact, quote and policy, and 4-way, of `label` (texts -> label ids) on the
+    run's test sentences (context-free models only)."""
     rows = [r for _, r in iter_jsonl(run_dir / "predictions.jsonl")]
-    predicted = [LABEL2ID[label] for label, _ in predictor.label_texts([r["text"] for r in rows])]
-    return f1_score([LABEL2ID[r["gold"]] for r in rows], predicted, average="macro")
+    gold = [LABEL2ID[r["gold"]] for r in rows]
+    predicted = label([r["text"] for r in rows])
+    return macro_f1_3(gold, predicted), f1_score(gold, predicted, average="macro")
+
+
+def label_ids(predictor: Predictor):
+    return lambda texts: [LABEL2ID[label] for label, _ in predictor.label_texts(texts)]
 
 
 def measure(run_dir: Path, texts: list[str]) -> list[tuple]:
-    """(name, train s, sentences/s, macro-F1) for a run; fine-tuned runs once per precision."""
+    """(name, train s, sentences/s, macro-F1 3-way, 4-way) for a run; fine-tuned runs once per
+    serving runtime, and a saved teacher beside its student."""
     metrics = json.loads((run_dir / "metrics.json").read_text())
     name = model_label(yaml.safe_load((run_dir / "config.yaml").read_text())["model"])
     predictor = Predictor(run_dir)
+    train_s = metrics.get("train_seconds")
     if not isinstance(predictor.model, FineTuned) or predictor.model.use_context:
+        label = label_ids(predictor)
         return [
-            (name, metrics.get("train_seconds"), throughput(predictor, texts), metrics["macro_f1"])
+            (name, train_s, throughput(label, texts), metrics["macro_f1_3"], metrics["macro_f1"])
         ]
     rows = []
     for runtime, quantize in SERVING:  # the serving runtime is chosen when the run is loaded
-        predictor = Predictor(run_dir, runtime=runtime, quantize=quantize)
+        label = label_ids(Predictor(run_dir, runtime=runtime, quantize=quantize))
+        serving = f"{name} {runtime} {quantize or 'float32'}"
+        rows.append((serving, train_s, throughput(label, texts), *test_scores(label, run_dir)))
+    if (run_dir / TEACHER_FOLDER).is_dir():
+        teacher = load_model(run_dir / TEACHER_FOLDER)
+
+        def label(texts: list[str]) -> list[int]:
+            return predict_scores(teacher, texts).argmax(axis=1).tolist()
+
         rows.append(
-            (
-                f"{name} {runtime} {quantize or 'float32'}",
-                metrics.get("train_seconds"),
-                throughput(predictor, texts),
-                test_macro_f1(predictor, run_dir),
-            )
+            (f"{name} teacher", None, throughput(label, texts), *test_scores(label, run_dir))
         )
     return rows
 
@@ -120,13 +137,13 @@ def main() -> int:
         rows = [row for run_dir in runs for row in measure(run_dir, texts)]
     base_train, base_speed = rows[0][1] or 1e-9, rows[0][2]
     print(
-        f"{'model':<28} {'train s':>9} {'x first':>8} {'sent/s':>9} {'x first':>8} {'macro-F1':>9}"
+        f"{'model':<32} {'train s':>9} {'x first':>8} {'sent/s':>9} {'x first':>8} "
+        f"{'macro_f1_3':>10} {'4-way':>6}"
     )
-    for name, train_s, speed, f1 in rows:
-        print(
-            f"{name:<28} {train_s:>9.1f} {train_s / base_train:>8.1f} {speed:>9.0f} "
-            f"{speed / base_speed:>8.3f} {f1:>9.3f}"
-        )
+    for name, train_s, speed, f1_3, f1 in rows:
+        trained = f"{train_s:>9.1f} {train_s / base_train:>8.1f}" if train_s else f"{'':>18}"
+        ratio = speed / base_speed
+        print(f"{name:<32} {trained} {speed:>9.0f} {ratio:>8.3f} {f1_3:>10.3f} {f1:>6.3f}")
     return 0
 
 

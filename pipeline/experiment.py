@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from pipeline.core.config import config_identity, model_label
 from pipeline.core.files import atomic_write_text
 from pipeline.core.labels import LABEL2ID
 from pipeline.data.annotations import Annotation, load_annotations
-from pipeline.data.corpora import load_articles, load_opinion_sentences
+from pipeline.data.corpora import load_articles, load_opinion_sentences, on_arrow
 from pipeline.data.rows import (
     LabelledUnit,
     Splits,
@@ -29,6 +29,7 @@ from pipeline.data.rows import (
     gold_subsample,
     test_documents,
     training_rows,
+    unlabelled_rows,
 )
 from pipeline.evaluation import external
 from pipeline.evaluation import metrics as scoring
@@ -38,7 +39,13 @@ from pipeline.runs import CONFIG_FILE, RunRecord, fingerprint, tracked_run
 from pipeline.split import split_corpus, splitter_from_config
 from pipeline.tracking import log_run
 from pipeline.weak.labelers import Labeler, fit_labeler
-from pipeline.weak.labelling import apply_weak_labels, label_articles, label_external, to_dataset
+from pipeline.weak.labelling import (
+    apply_weak_labels,
+    label_articles,
+    label_external,
+    label_on_arrow,
+    to_dataset,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +55,13 @@ def build_rows(cfg: dict) -> tuple[list[LabelledUnit], list[Annotation], str]:
     everything read."""
     data_cfg = cfg["data"]
     articles = load_articles(data_cfg)
-    units = split_corpus(articles, splitter_from_config(cfg["splitter"]))
     annotations = load_annotations(data_cfg["annotations_dir"])
-    rows = label_articles(articles, units, annotations)
+    if on_arrow(data_cfg, articles):
+        log.info("split and weak-label on Arrow (%d articles)", len(articles))
+        rows = label_on_arrow(articles, cfg["splitter"], annotations, data_cfg["arrow_num_proc"])
+    else:
+        units = split_corpus(articles, splitter_from_config(cfg["splitter"]))
+        rows = label_articles(articles, units, annotations)
     external = load_opinion_sentences(data_cfg)
     rows += label_external(external)
     parts = [a.doc_id + a.text for a in articles] + [s.text for s in external]
@@ -66,6 +77,7 @@ class Data:
     rows: list[LabelledUnit]
     annotations: list[Annotation]
     test_sides: list[set[str]]
+    unlabelled: list[LabelledUnit] = field(default_factory=list)  # see `unlabelled_pool`
 
 
 def load_data(cfg: dict, record: RunRecord) -> Data:
@@ -78,6 +90,26 @@ def load_data(cfg: dict, record: RunRecord) -> Data:
     else:
         sides = [test_documents(rows, eval_cfg["test_fraction"], eval_cfg["split_seed"])]
     return Data(rows, annotations, sides)
+
+
+def unlabelled_pool(cfg: dict, rows: Sequence[LabelledUnit]) -> list[LabelledUnit]:
+    """Sentences without gold a model may learn from (`data.unlabelled`; none unless configured):
+    those of the loaded articles and of the articles of `data.unlabelled.corpora`."""
+    spec = cfg["data"].get("unlabelled")
+    if not spec:
+        return []
+    known = {r.doc_id for r in rows}
+    extra = []
+    if spec.get("corpora"):
+        articles = load_articles({**cfg["data"], "corpora": spec["corpora"]})
+        articles = [a for a in articles if a.doc_id not in known]
+        units = split_corpus(articles, splitter_from_config(cfg["splitter"]))
+        extra = label_articles(articles, units, [])
+    return [
+        r
+        for r in [*rows, *extra]
+        if r.kind == "sentence" and not r.external and r.label_source != "gold"
+    ]
 
 
 def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[LabelledUnit]]:
@@ -105,6 +137,14 @@ def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[Labe
         test=[r for r in gold if r.doc_id in held_out],
         dev=[r for r in gold if r.doc_id in dev_docs],
     )
+    if data.unlabelled:
+        splits.unlabelled = unlabelled_rows(
+            data.unlabelled,
+            held_out | dev_docs,
+            {r.text for r in splits.test + splits.dev},
+            cfg["data"]["unlabelled"].get("max_sentences"),
+            cfg["seed"],
+        )
     return splits, labeler, rows
 
 
@@ -114,8 +154,9 @@ def prepare(cfg: dict, run_dir: Path, data: Data) -> tuple[Splits, Labeler, dict
     splits, labeler, rows = divide(cfg, data, 0)
     to_dataset(rows).save_to_disk(str(run_dir / "dataset"))
     log.info(
-        "train %d sentences, test %d sentences%s",
+        "train %d sentences (%d unlabelled), test %d sentences%s",
         len(splits.train),
+        len(splits.unlabelled),
         len(splits.test),
         f" (fold 0 of {len(data.test_sides)})" if len(data.test_sides) > 1 else "",
     )
@@ -138,8 +179,10 @@ def configured_model(cfg: dict) -> Model:
     return build_model(cfg["model"]["name"], params, cfg["seed"])
 
 
-def train(model: Model, rows: Sequence[LabelledUnit]) -> float:
-    """Fit `model` on training rows; the seconds it took."""
+def train(cfg: dict, model: Model, splits: Splits) -> float:
+    """Fit `model` on the training rows (and the unlabelled ones, if the model learns from them;
+    tuning decision offsets if `model.thresholds`); the seconds it took."""
+    rows, extra = splits.train, splits.unlabelled
     began = time.perf_counter()
     fit_model(
         model,
@@ -147,6 +190,8 @@ def train(model: Model, rows: Sequence[LabelledUnit]) -> float:
         [LABEL2ID[r.label] for r in rows],
         [r.prev_text for r in rows],
         [r.doc_id for r in rows],
+        thresholds=bool(cfg["model"].get("thresholds")),
+        unlabelled=([r.text for r in extra], [r.prev_text for r in extra]) if extra else None,
     )
     return time.perf_counter() - began
 
@@ -155,7 +200,7 @@ def fit_and_measure(
     cfg: dict, run_dir: Path, splits: Splits, model: Model
 ) -> tuple[np.ndarray, dict]:
     """Train and save the model, score the test side; return the test scores and timings."""
-    train_seconds = train(model, splits.train)
+    train_seconds = train(cfg, model, splits)
     save_model(model, cfg["model"]["name"], run_dir)
     _scores(model, splits.test[:WARM_UP])  # one-off costs (lazy loading, allocations) are not speed
     began = time.perf_counter()
@@ -176,7 +221,7 @@ def cross_validate(cfg: dict, data: Data, first: Splits, first_scores: np.ndarra
     for fold in range(1, len(data.test_sides)):
         splits, _, _ = divide(cfg, data, fold)
         model = configured_model(cfg)
-        train(model, splits.train)
+        train(cfg, model, splits)
         gold.append(_gold_ids(splits.test))
         pred.append(_scores(model, splits.test).argmax(axis=1))
         log.info(
@@ -209,6 +254,7 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
         with tracked_run(run_dir, record) as run_dir:
             atomic_write_text(run_dir / CONFIG_FILE, yaml.safe_dump(cfg, sort_keys=False))
             data = load_data(cfg, record)
+            data.unlabelled = unlabelled_pool(cfg, data.rows)
             splits, labeler, data_summary = prepare(cfg, run_dir, data)
             scores, timings = fit_and_measure(cfg, run_dir, splits, model)
             metrics = scoring.compute_metrics(
@@ -221,6 +267,7 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
             )
             metrics |= {
                 "n_train": len(splits.train),
+                "n_unlabelled": len(splits.unlabelled),
                 "n_test": len(splits.test),
                 **timings,
                 "labeler": {"method": labeler.method, "dev_accuracy": labeler.dev_accuracy},

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from pipeline.core.errors import PipelineError
+from pipeline.core.errors import PipelineError, Pruned
 from pipeline.core.files import read_yaml_mapping, write_json
 
 RUN_FILE = "run.json"
@@ -133,6 +133,9 @@ def tracked_run(run_dir: Path, record: RunRecord) -> Iterator[Path]:
         record.status = "completed"
     except KeyboardInterrupt:
         record.status, record.error = "interrupted", "KeyboardInterrupt"
+        raise
+    except Pruned as err:
+        record.status, record.error = "pruned", str(err)
         raise
     except BaseException as err:
         record.status, record.error = "failed", f"{type(err).__name__}: {err}"

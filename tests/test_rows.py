@@ -77,3 +77,20 @@ def test_too_many_folds_for_the_largest_source_is_refused():
     assert len(fold_documents(few, 4, seed=0)[-1]) == 1  # the seed article joins the news
     with pytest.raises(PipelineError, match=r"eval.folds=5 .* allowed: 2 <= value <= 4"):
         fold_documents(few, 5, seed=0)
+
+
+def test_unlabelled_rows_leave_out_held_documents_and_texts_and_sample_by_seed():
+    from dataclasses import replace
+
+    from pipeline.data.rows import unlabelled_rows
+
+    pool = [
+        replace(unit(f"d{i % 5}", "wikinews", None), index=i, text=f"sentence {i}", label=None)
+        for i in range(40)
+    ]
+    rows = unlabelled_rows(pool, {"d0"}, {"sentence 1"}, None, seed=0)
+    assert {r.doc_id for r in rows} == {"d1", "d2", "d3", "d4"} and len(rows) == 31
+    sample = unlabelled_rows(pool, {"d0"}, {"sentence 1"}, 10, seed=3)
+    assert len(sample) == 10 and sample == unlabelled_rows(pool, {"d0"}, {"sentence 1"}, 10, 3)
+    assert [r.index for r in sample] == sorted(r.index for r in sample)  # pool order kept
+    assert sample != unlabelled_rows(pool, {"d0"}, {"sentence 1"}, 10, seed=4)

@@ -246,3 +246,112 @@ def test_distillation_returns_a_new_student_and_leaves_the_teacher():
 def test_bad_serving_options_are_refused_in_one_line(params, message):
     with pytest.raises(PipelineError, match=message):
         build_model("minilm_finetune", params, seed=0)
+
+
+# A teacher and a student of seconds: two layers and one, two steps each.
+TINY_STUDENT = {
+    "teacher_checkpoint": "all-MiniLM-L6-v2",
+    "teacher_num_layers": 2,
+    "teacher_epochs": 1,
+    "num_layers": 1,
+    "batch_size": 4,
+    "max_steps": 2,
+    "epochs": 1,
+    "max_length": 32,
+    "runtime": "torch",
+    "quantize": None,
+}
+UNLABELLED = ["The mayor said the road would reopen.", "Rain fell on Tuesday.", "Voters worry."]
+
+
+def test_student_learns_from_a_teacher_on_gold_and_unlabelled_sentences(tmp_path):
+    model = build_model("minilm_student", TINY_STUDENT, seed=0)
+    fit_model(model, TEXTS, Y, PREVS, GROUPS, unlabelled=(UNLABELLED, [""] * 3))
+    stages = [row["stage"] for row in model.history]
+    assert stages[0] == "teacher" and stages[-1] == "distil"
+    assert model.network.config.num_hidden_layers == 1 and model.n_unlabelled == 3
+    scores = predict_scores(model, TEXTS, PREVS)
+    save_model(model, "minilm_student", tmp_path)
+    again = load_model(tmp_path)
+    assert np.allclose(predict_scores(again, TEXTS, PREVS), scores, atol=1e-5)
+    teacher = load_model(tmp_path / "teacher")  # saved beside the student, a model of its own
+    assert teacher.network.config.num_hidden_layers == 2
+
+
+def test_student_reads_its_teacher_from_a_finished_run(tmp_path):
+    teacher = fit_model(build_model(NAME, TINY, seed=0), TEXTS, Y, PREVS, GROUPS)
+    save_model(teacher, NAME, tmp_path / "teacher")
+    params = {**TINY_STUDENT, "teacher_run": str(tmp_path / "teacher")}
+    student = fit_model(build_model("minilm_student", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+    teacher_rows = [row for row in student.history if row["stage"] == "teacher"]
+    assert teacher_rows == [{**row, "stage": "teacher"} for row in teacher.history]
+    assert student.settings()["teacher"] == str(tmp_path / "teacher")
+
+
+def test_student_refuses_a_teacher_run_without_a_fine_tuned_model(tmp_path):
+    logreg = fit_model(build_model("tfidf_logreg", {}, seed=0), TEXTS, Y)
+    save_model(logreg, "tfidf_logreg", tmp_path)
+    params = {**TINY_STUDENT, "teacher_run": str(tmp_path)}
+    with pytest.raises(PipelineError, match="no fine-tuned model"):
+        fit_model(build_model("minilm_student", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+
+
+def test_unlabelled_rows_teach_through_the_teacher_alone():
+    import torch
+
+    from pipeline.models.finetune.distil import TEMPERATURE, distillation_loss
+
+    probabilities = np.array([[0.7, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.7]])
+    y = np.array([0, -1])
+    hard_calls = []
+
+    def hard(logits, idx):
+        hard_calls.append(list(idx))
+        return torch.tensor(1.0)
+
+    loss = distillation_loss(probabilities, y, hard)
+    logits = torch.zeros(2, 4)
+    unlabelled_only = loss(logits[1:], np.array([1]))
+    assert hard_calls == [] and float(unlabelled_only) > 0  # KL to the teacher only
+    both = loss(logits, np.array([0, 1]))
+    assert hard_calls == [[0]]  # the gold loss reads the labelled row only
+    soft = probabilities ** (1 / TEMPERATURE)
+    soft /= soft.sum(axis=1, keepdims=True)
+    kl = (soft * np.log(soft / 0.25)).sum(axis=1).mean()
+    assert float(both) == pytest.approx(0.5 + 0.5 * TEMPERATURE**2 * kl, rel=1e-5)
+
+
+def test_length_buckets_cover_every_row_once_with_less_padding():
+    from pipeline.models.finetune.training import TrainingArguments, epoch_batches
+
+    lengths = np.random.default_rng(0).integers(5, 120, 1000)
+    indices = np.arange(1000)
+
+    def padding(batches):
+        return sum(lengths[b].max() * len(b) - lengths[b].sum() for b in batches)
+
+    plain = epoch_batches(
+        indices, lengths, TrainingArguments(batch_size=16), np.random.default_rng(1)
+    )
+    args = TrainingArguments(batch_size=16, length_buckets=True)
+    bucketed = epoch_batches(indices, lengths, args, np.random.default_rng(1))
+    for batches in (plain, bucketed):
+        assert sorted(np.concatenate(batches)) == list(indices)
+    assert padding(bucketed) < padding(plain) / 5
+    assert not np.array_equal(np.concatenate(bucketed), np.sort(np.concatenate(bucketed)))
+
+
+def test_setfit_tunes_the_encoder_and_reloads_without_pickle(tmp_path):
+    params = {"max_steps": 4, "batch_size": 4, "max_length": 32}
+    model = fit_model(build_model("minilm_setfit", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+    scores = predict_scores(model, TEXTS, PREVS)
+    assert scores.shape == (len(TEXTS), 4) and np.allclose(scores.sum(axis=1), 1, atol=1e-5)
+    save_model(model, "minilm_setfit", tmp_path)
+    assert not list(tmp_path.rglob("*.pkl"))  # the head is saved with skops
+    assert (tmp_path / "setfit_body" / "model.safetensors").is_file()
+    assert np.allclose(predict_scores(load_model(tmp_path), TEXTS, PREVS), scores, atol=1e-5)
+
+
+def test_setfit_refuses_context():
+    with pytest.raises(PipelineError, match="single sentences"):
+        build_model("minilm_setfit", {"use_context": True}, seed=0)

@@ -150,6 +150,12 @@ class DataConfig:
     gold_fraction: float = allowed(Range(low=0, high=1, low_open=True), default=1.0)
     # corpus sources (e.g. checkthat) whose sentences are never trained on (still tested on)
     train_exclude_sources: list[str] = field(default_factory=list)
+    # split and weak-label on Python lists, on Arrow, or on Arrow from arrow_above_chars on
+    backend: str = allowed(OneOf(("auto", "memory", "arrow")), default="auto")
+    arrow_above_chars: int = allowed(Range(low=0), default=10_000_000)
+    arrow_num_proc: int = allowed(Range(low=1), default=2)
+    # sentences without gold a model may learn from (minilm_student): {corpora, max_sentences}
+    unlabelled: dict[str, Any] | None = None
 
 
 @dataclass
@@ -169,6 +175,8 @@ class ModelConfig:
     name: str = MISSING
     checkpoint: str | None = optional_key()
     label: str | None = optional_key()  # `+model.label=NAME` names a variant
+    # per-label decision offsets tuned on held-out training data (never the test side)
+    thresholds: bool | None = optional_key()
     params: dict[str, Any] = field(default_factory=dict)  # checked by the registry
 
 

@@ -14,6 +14,10 @@ class PipelineError(Exception):
     """A problem with the user's input or configuration, reported as one line."""
 
 
+class Pruned(Exception):
+    """A run stopped early by a tuner: its intermediate dev score was not promising."""
+
+
 def debug_enabled() -> bool:
     """True when `PIPELINE_DEBUG` is set to anything but empty or 0.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -182,3 +182,22 @@ class Splits:
     train: list[LabelledUnit]
     test: list[LabelledUnit]
     dev: list[LabelledUnit]
+    # sentences without gold from training-side articles (`data.unlabelled`), for models that
+    # learn from them
+    unlabelled: list[LabelledUnit] = field(default_factory=list)
+
+
+def unlabelled_rows(
+    pool: Sequence[LabelledUnit],
+    excluded_docs: set[str],
+    excluded_texts: set[str],
+    limit: int | None,
+    seed: int,
+) -> list[LabelledUnit]:
+    """The sentences of `pool` outside `excluded_docs` whose text is none of `excluded_texts`: a
+    seeded sample of `limit` of them (None: all), in pool order."""
+    rows = [r for r in pool if r.doc_id not in excluded_docs and r.text not in excluded_texts]
+    if limit is not None and len(rows) > limit:
+        keep = np.sort(np.random.default_rng(seed).choice(len(rows), limit, replace=False))
+        rows = [rows[i] for i in keep]
+    return rows

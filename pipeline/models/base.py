@@ -10,6 +10,7 @@ article of each (`groups`, for a grouped dev split). Register a new one with
 
 from __future__ import annotations
 
+import copy
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from pipeline.core.errors import PipelineError
 from pipeline.core.files import read_text_file, read_yaml_mapping, write_json
 from pipeline.core.labels import LABELS
 from pipeline.core.registry import Registry
+from pipeline.models.thresholds import apply_offsets, out_of_fold_scores, tune_offsets
 
 MANIFEST = "model.json"
 # Label order of run folders written before runs recorded their labels (LABELS.md version 1).
@@ -35,8 +37,12 @@ class Model(ABC):
 
     labels: tuple[str, ...] = LABELS
     classes_: np.ndarray
+    # per-label decision offsets added to log-probabilities (`thresholds`), None: plain argmax
+    offsets: np.ndarray | None = None
     # True when one process already keeps every core busy (prediction then forks no workers)
     uses_all_cores: ClassVar[bool] = False
+    # True when `fit` also learns from unlabelled sentences (`unlabelled=(texts, context)`)
+    uses_unlabelled: ClassVar[bool] = False
 
     @abstractmethod
     def fit(
@@ -63,6 +69,11 @@ class Model(ABC):
         """What `load` needs besides the files (kept in the manifest)."""
         return {}
 
+    def held_out_scores(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Scores (columns: label ids) and gold ids of training rows the fitted model held out
+        for itself (a dev split), if it did; decision offsets are tuned on them."""
+        return None
+
     @classmethod
     @abstractmethod
     def load(cls, directory: Path, settings: dict, **serving: object) -> Model:
@@ -83,13 +94,48 @@ def fit_model(
     label_ids: Sequence[int],
     context: Sequence[str] | None = None,
     groups: Sequence[str] | None = None,
+    thresholds: bool = False,
+    unlabelled: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> Model:
-    """Fit, refusing an empty training set in one line."""
+    """Fit, refusing an empty training set in one line; `unlabelled` (texts, the sentence before
+    each) goes to models that learn from it. With `thresholds`, then tune per-label decision
+    offsets on the model's own dev split, or else on out-of-fold training scores."""
     if not len(texts):
         raise PipelineError(
             "no training sentences: check the data sources and the labeler settings"
         )
-    return model.fit(list(texts), np.asarray(label_ids), context=context, groups=groups)
+    texts, y = list(texts), np.asarray(label_ids)
+    blank = copy.deepcopy(model) if thresholds else None
+    extra = {"unlabelled": unlabelled} if model.uses_unlabelled else {}
+    model.fit(texts, y, context=context, groups=groups, **extra)
+    if thresholds:
+        held_out = model.held_out_scores() or (
+            _out_of_fold(blank, texts, y, context, groups),
+            y,
+        )
+        model.offsets = tune_offsets(*held_out)
+    return model
+
+
+def _out_of_fold(
+    blank: Model,
+    texts: list[str],
+    y: np.ndarray,
+    context: Sequence[str] | None,
+    groups: Sequence[str] | None,
+) -> np.ndarray:
+    def pick(values, idx):
+        return None if values is None else [values[i] for i in idx]
+
+    def fit(model: Model, idx: np.ndarray) -> Model:
+        return model.fit(
+            pick(texts, idx), y[idx], context=pick(context, idx), groups=pick(groups, idx)
+        )
+
+    def predict(model: Model, idx: np.ndarray) -> np.ndarray:
+        return model.predict_proba(pick(texts, idx), context=pick(context, idx))
+
+    return out_of_fold_scores(blank, fit, predict, y, groups, len(blank.labels))
 
 
 def predict_scores(
@@ -101,7 +147,7 @@ def predict_scores(
     raw = model.predict_proba(texts, context=context)
     scores = np.zeros((len(texts), len(model.labels)))
     scores[:, np.asarray(model.classes_, dtype=int)] = raw
-    return scores
+    return scores if model.offsets is None else apply_offsets(scores, model.offsets)
 
 
 def save_model(model: Model, name: str, run_dir: str | Path) -> None:
@@ -112,6 +158,8 @@ def save_model(model: Model, name: str, run_dir: str | Path) -> None:
         "labels": list(model.labels),
         "settings": model.settings(),
     }
+    if model.offsets is not None:
+        manifest["offsets"] = [round(float(v), 4) for v in model.offsets]
     write_json(Path(run_dir) / MANIFEST, manifest)
 
 
@@ -142,6 +190,8 @@ def load_model(run_dir: str | Path, **serving: object) -> Model:
     manifest = read_manifest(run_dir)
     model = MODELS.get(manifest["model"]).load(run_dir, manifest.get("settings") or {}, **serving)
     model.labels = tuple(manifest["labels"])
+    if manifest.get("offsets") is not None:
+        model.offsets = np.asarray(manifest["offsets"], dtype=float)
     return model
 
 

@@ -1,5 +1,9 @@
-"""Distillation: a new student with fewer layers, trained on a teacher's softened probabilities and
-the gold labels; the teacher is left as it was."""
+"""Distillation: a student trained on a teacher's softened probabilities and the gold labels.
+
+The student is a copy of the teacher with fewer layers (`distil_layers`), or another pretrained
+encoder (`minilm_student`); rows without a gold label (label id -1: unlabelled sentences) teach
+through the teacher's probabilities alone.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,7 @@ import copy
 import numpy as np
 
 from pipeline.models.encoders import Features, torch_module
-from pipeline.models.finetune.training import (
-    LossFn,
-    TrainingArguments,
-    predict_probabilities,
-    train,
-)
+from pipeline.models.finetune.training import LossFn, TrainingArguments, train
 
 TEMPERATURE = 2.0  # softens the teacher's probabilities
 
@@ -34,33 +33,39 @@ def student_of(teacher, layers: int):
     return student
 
 
-def distil(
-    teacher,
+def distillation_loss(probabilities: np.ndarray, y: np.ndarray, hard_loss: LossFn) -> LossFn:
+    """Half the gold loss (over the batch's labelled rows) and half the KL divergence to the
+    teacher's probabilities softened at `TEMPERATURE` (scaled by its square, over every row)."""
+    torch = torch_module()
+    soft = torch.from_numpy(probabilities.astype(np.float32)) ** (1 / TEMPERATURE)
+    soft = soft / soft.sum(dim=1, keepdim=True)  # softmax(teacher logits / T)
+    labelled = y >= 0
+
+    def loss(logits, idx):
+        log_student = torch.log_softmax(logits / TEMPERATURE, dim=-1)
+        kl = torch.nn.functional.kl_div(log_student, soft[idx], reduction="batchmean")
+        gold = labelled[idx]
+        hard = hard_loss(logits[torch.from_numpy(gold)], idx[gold]) if gold.any() else 0.0
+        return 0.5 * hard + 0.5 * TEMPERATURE**2 * kl
+
+    return loss
+
+
+def train_student(
+    student,
+    probabilities: np.ndarray,
     data: Features,
     y: np.ndarray,
     train_idx: np.ndarray,
     dev_idx: np.ndarray,
     hard_loss: LossFn,
     args: TrainingArguments,
+    epochs: int,
     seed: int,
-) -> tuple[object, list[dict]]:
-    """A student of `args.distil_layers` layers trained for `args.distil_epochs` on half the gold
-    loss and half the KL divergence to the teacher at `TEMPERATURE`; the student and its history."""
-    torch = torch_module()
-    probabilities = predict_probabilities(
-        teacher, data, np.arange(len(y)), teacher.config.num_labels
-    )
-    soft = torch.from_numpy(probabilities) ** (1 / TEMPERATURE)  # softmax(logits / T)
-    soft = soft / soft.sum(dim=1, keepdim=True)
-    student = student_of(teacher, args.distil_layers)
-
-    def loss(logits, idx):
-        log_student = torch.log_softmax(logits / TEMPERATURE, dim=-1)
-        kl = torch.nn.functional.kl_div(log_student, soft[idx], reduction="batchmean")
-        return 0.5 * hard_loss(logits, idx) + 0.5 * TEMPERATURE**2 * kl
-
+) -> list[dict]:
+    """Train `student` in place on the teacher's `probabilities` (one row per row of `data`) and
+    the gold labels (`y`, -1 where none); its history, each row marked as the distil stage."""
+    loss = distillation_loss(probabilities, y, hard_loss)
     desc = f"distil to {student.config.num_hidden_layers} layers"
-    history = train(
-        student, data, y, train_idx, dev_idx, loss, args, args.distil_epochs, seed, desc
-    )
-    return student, [{**row, "stage": "distil"} for row in history]
+    history = train(student, data, y, train_idx, dev_idx, loss, args, epochs, seed, desc)
+    return [{**row, "stage": "distil"} for row in history]

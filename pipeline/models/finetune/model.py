@@ -19,8 +19,13 @@ from pipeline.core.errors import PipelineError
 from pipeline.core.files import atomic_write_bytes, require_file
 from pipeline.core.labels import LABEL2ID, LABELS
 from pipeline.models.base import MODELS
-from pipeline.models.encoders import EncoderModel, load_tokenizer, resolve_checkpoint
-from pipeline.models.finetune.distil import distil
+from pipeline.models.encoders import (
+    EncoderModel,
+    load_tokenizer,
+    resolve_checkpoint,
+    torch_module,
+)
+from pipeline.models.finetune.distil import student_of, train_student
 from pipeline.models.finetune.onnx_export import (
     ONNX_FILE,
     QUANTIZATIONS,
@@ -72,6 +77,7 @@ def new_network(source: str, num_layers: int | None):
     return network
 
 
+@MODELS.register("mpnet_finetune")  # the same model from another checkpoint (all-mpnet-base-v2)
 @MODELS.register("minilm_finetune")
 class FineTuned(EncoderModel):
     """all-MiniLM-L6-v2 (or any checkpoint) fine-tuned end to end, optionally distilled."""
@@ -91,6 +97,7 @@ class FineTuned(EncoderModel):
         num_layers: int | None = None,
         distil_layers: int | None = None,
         distil_epochs: int = 3,
+        length_buckets: bool = False,
         **encoder,
     ):
         super().__init__(**encoder)
@@ -108,6 +115,7 @@ class FineTuned(EncoderModel):
             distil_layers=distil_layers,
             distil_epochs=distil_epochs,
             batch_size=self.batch_size,
+            length_buckets=length_buckets,
         )
         self.history: list[dict] = []
         self._network = None
@@ -115,6 +123,7 @@ class FineTuned(EncoderModel):
         self._served = None
         self._onnx_path: Path | None = None
         self._onnx_tmp: tempfile.TemporaryDirectory | None = None
+        self._dev: tuple[list[str], list[str] | None, np.ndarray] | None = None
 
     @property
     def network(self):
@@ -128,41 +137,92 @@ class FineTuned(EncoderModel):
         return self._network
 
     def fit(self, texts, labels, *, context=None, groups=None) -> FineTuned:
-        torch = self.setup_torch()
-        source = resolve_checkpoint(self.checkpoint)
-        self.tokenizer = load_tokenizer(source)
-        network = new_network(source, self.args.num_layers)
         y = np.asarray(labels)
         train_idx, dev_idx = dev_split(len(y), groups, self.args.dev_fraction, self.seed)
+        self.history = []
+        self.train_network(texts, context, y, train_idx, dev_idx)
+        return self
+
+    def train_network(
+        self,
+        texts,
+        context,
+        y: np.ndarray,
+        train_idx: np.ndarray,
+        dev_idx: np.ndarray,
+        teacher_probabilities: np.ndarray | None = None,
+    ) -> None:
+        """Train a new network of `checkpoint` on the gold labels `y` (-1: none), or distil it from
+        `teacher_probabilities` (one row per text); with `distil_layers`, shrink it; keep it."""
+        source = self._start(resolve_checkpoint(self.checkpoint))
         data = self.features(texts, context)
-        weights = class_weights(y[train_idx], len(LABELS), self.args.class_weight)
+        hard_loss = self.hard_loss(y, train_idx)
+        network = new_network(source, self.args.num_layers)
+        rows = (data, y, train_idx, dev_idx)
+        if teacher_probabilities is None:
+            self.history += train(
+                network, *rows, hard_loss, self.args, self.args.epochs, self.seed, "fine-tune"
+            )
+        else:
+            self.history += train_student(
+                network,
+                teacher_probabilities,
+                *rows,
+                hard_loss,
+                self.args,
+                self.args.epochs,
+                self.seed,
+            )
+        if self.args.distil_layers:  # the trained network teaches a copy with fewer layers
+            probabilities = predict_probabilities(network, data, np.arange(len(y)), len(LABELS))
+            network = student_of(network, self.args.distil_layers)
+            self.history += train_student(
+                network,
+                probabilities,
+                *rows,
+                hard_loss,
+                self.args,
+                self.args.distil_epochs,
+                self.seed,
+            )
+        self.finish(network, texts, context, y, dev_idx)
+
+    def _start(self, source: str) -> str:
+        """Seed PyTorch and load the tokenizer of `source`; `source`."""
+        self.setup_torch()
+        self.tokenizer = load_tokenizer(source)
+        return source
+
+    def hard_loss(self, y: np.ndarray, train_idx: np.ndarray):
+        """Cross-entropy on the gold labels, class-weighted over the labelled training rows."""
+        torch = torch_module()
+        gold = y[train_idx]
+        weights = class_weights(gold[gold >= 0], len(LABELS), self.args.class_weight)
         cross_entropy = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights))
         targets = torch.tensor(y)
 
-        def hard_loss(logits, idx):
+        def loss(logits, idx):
             return cross_entropy(logits, targets[idx])
 
-        self.history = train(
-            network,
-            data,
-            y,
-            train_idx,
-            dev_idx,
-            hard_loss,
-            self.args,
-            self.args.epochs,
-            self.seed,
-            "fine-tune",
-        )
-        if self.args.distil_layers:
-            network, distilled = distil(
-                network, data, y, train_idx, dev_idx, hard_loss, self.args, self.seed
-            )
-            self.history += distilled
+        return loss
+
+    def finish(self, network, texts, context, y: np.ndarray, dev_idx: np.ndarray) -> None:
+        """Keep the trained `network` and the dev rows (for decision offsets); export the served
+        graph now, so the export counts as training time."""
         self._network = network.eval()
-        if self.runtime == "onnx":  # exported now, so the export counts as training time
+        self._dev = (
+            [texts[i] for i in dev_idx],
+            None if context is None else [context[i] for i in dev_idx],
+            y[dev_idx],
+        )
+        if self.runtime == "onnx":
             self._export()
-        return self
+
+    def held_out_scores(self) -> tuple[np.ndarray, np.ndarray] | None:
+        if self._dev is None or not len(self._dev[2]):
+            return None
+        texts, context, y = self._dev
+        return self.predict_proba(texts, context=context), y
 
     def _export(self) -> Path:
         """The ONNX graph of the fitted network as served (exported to a temporary folder once)."""

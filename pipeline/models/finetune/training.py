@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,7 @@ class TrainingArguments:
     distil_layers: int | None = None  # after fine-tuning, distil into N evenly spaced layers
     distil_epochs: int = 3
     batch_size: int = 32
+    length_buckets: bool = False  # batches of similar length (less padding computed)
 
 
 def dev_split(
@@ -70,6 +72,40 @@ def predict_probabilities(
         for chunk, batch in data.by_length(indices, batch_size):
             out[chunk] = torch.softmax(network(**batch).logits, dim=-1).numpy()
     return out[indices]
+
+
+BUCKET_POOL = 50  # batches drawn together and sorted by length when `length_buckets`
+
+
+def epoch_batches(
+    indices: np.ndarray, lengths: np.ndarray, args: TrainingArguments, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """One epoch's batches of `indices`, shuffled; with `length_buckets`, each pool of
+    `BUCKET_POOL` batches is sorted by length before it is cut, and the batches are shuffled."""
+    perm = rng.permutation(indices)
+    size = args.batch_size
+    if not args.length_buckets:
+        return [perm[start : start + size] for start in range(0, len(perm), size)]
+    batches = []
+    for start in range(0, len(perm), size * BUCKET_POOL):
+        pool = perm[start : start + size * BUCKET_POOL]
+        pool = pool[np.argsort(lengths[pool], kind="stable")]
+        batches += [pool[i : i + size] for i in range(0, len(pool), size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+_EPOCH_HOOKS: list[Callable[[float], None]] = []
+
+
+@contextmanager
+def epoch_hook(hook: Callable[[float], None]) -> Iterator[None]:
+    """Within the block, `hook(dev_macro_f1)` is called after every training epoch scored on a dev
+    split (a tuner reports it and may stop the run by raising)."""
+    _EPOCH_HOOKS.append(hook)
+    try:
+        yield
+    finally:
+        _EPOCH_HOOKS.remove(hook)
 
 
 # A loss over a batch: the network's logits and the batch's row indices.
@@ -116,9 +152,7 @@ def train(
     n_labels = network.config.num_labels
     for epoch in range(epochs):
         network.train()
-        perm = rng.permutation(train_idx)
-        for start in range(0, len(perm), args.batch_size):
-            idx = perm[start : start + args.batch_size]
+        for idx in epoch_batches(train_idx, data.lengths, args, rng):
             loss = loss_fn(network(**data.batch(idx)).logits, idx)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
@@ -143,6 +177,8 @@ def train(
                 "seconds": round(time.perf_counter() - began, 1),
             }
         )
+        for hook in _EPOCH_HOOKS if dev_f1 is not None else ():
+            hook(dev_f1)
         if dev_f1 is None or dev_f1 > best:
             best, stale = (dev_f1 if dev_f1 is not None else best), 0
             best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
