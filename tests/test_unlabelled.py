@@ -48,7 +48,7 @@ def test_no_unlabelled_sentences_unless_configured():
 
 
 @pytest.mark.slow
-def test_best_preset_trains_a_student_from_a_teacher_with_offsets(tmp_path):
+def test_best_preset_trains_a_student_from_a_teacher_and_offsets_on_its_dev_split(tmp_path):
     tiny = [
         "model.params.teacher_checkpoint=all-MiniLM-L6-v2",
         "model.params.teacher_num_layers=1",
@@ -59,7 +59,13 @@ def test_best_preset_trains_a_student_from_a_teacher_with_offsets(tmp_path):
         "model.params.max_length=32",
     ]
     cfg = compose_config(
-        ["experiment=best", "data=tiny", f"paths.experiments_dir={tmp_path}", *tiny]
+        [
+            "experiment=best",
+            "data=tiny",
+            "model.thresholds=true",
+            f"paths.experiments_dir={tmp_path}",
+            *tiny,
+        ]
     )
     cfg["data"]["unlabelled"]["max_sentences"] = 20
     run_dir = tmp_path / "best" / f"{time.strftime('%Y%m%d-%H%M%S')}_best00"
