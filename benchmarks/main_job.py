@@ -34,7 +34,7 @@ def main() -> int:
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        baseline = timed_run(["model=majority", *args.overrides], tmp)
+        baseline = timed_run([*args.overrides, "model=majority"], tmp)  # last model= wins
         default = timed_run(args.overrides, tmp)
     print(
         f"default job: {default:.1f} s = {default / args.budget:.2f} x budget "

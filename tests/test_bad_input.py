@@ -522,7 +522,7 @@ COMMAND_LINES = {
     ),
     "pipeline: unknown model parameter": (
         ["pipeline", "+model.params.CC=10"],
-        "model 'tfidf_logreg': unknown parameter 'CC'; choose one of: C, max_iter,",
+        "model 'tfidf_roles': unknown parameter 'CC'; choose one of: C, max_iter,",
     ),
     "predict: missing input": (
         ["pipeline.predict", "run_dir=x", "input=/nonexistent.jsonl"],

@@ -96,8 +96,8 @@ def test_unknown_choices_are_named_with_the_valid_ones():
     message = unknown_choice(["model=bert"])
     assert message == (
         "unknown model 'bert'; choose one of: majority, minilm_embed_logreg, minilm_finetune, "
-        "minilm_setfit, minilm_student, mpnet_finetune, rules, tfidf_logreg, tfidf_structure, "
-        "tfidf_svm"
+        "minilm_setfit, minilm_student, mpnet_finetune, rules, tfidf_logreg, tfidf_roles, "
+        "tfidf_structure, tfidf_svm"
     )
     assert unknown_choice(["+experiment=nope"]).startswith("unknown experiment 'nope'")
 

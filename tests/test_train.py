@@ -22,7 +22,7 @@ PREVS = ["", *TEXTS[:-1]]
 
 
 @pytest.mark.parametrize(
-    "name", ["majority", "rules", "tfidf_logreg", "tfidf_svm", "tfidf_structure"]
+    "name", ["majority", "rules", "tfidf_logreg", "tfidf_svm", "tfidf_structure", "tfidf_roles"]
 )
 def test_models_fit_score_and_round_trip(name, tmp_path):
     model = fit_model(build_model(name, {}, seed=0), TEXTS, LABELS_, PREVS)

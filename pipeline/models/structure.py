@@ -1,27 +1,39 @@
 """TF-IDF stacked with structure: the roles are carried by structure more than by topic.
 
-Beside the sentence's word and character n-grams, the classifier reads the labeling functions'
-votes (which rules fire), the state of quotation marks across the sentence and the one before it
-(opening, inside, closing a quotation, a colon that introduces one), whether a reporting frame
-("X said", "according to") governs the sentence outside its quoted words, and the previous
-sentence's words. One logistic regression over all of them; everything learned is saved with skops.
+`tfidf_structure`: beside the sentence's word and character n-grams, the classifier reads the
+labeling functions' votes (which rules fire), the state of quotation marks across the sentence and
+the one before it (opening, inside, closing a quotation, a colon that introduces one), whether a
+reporting frame ("X said", "according to") governs the sentence outside its quoted words, and the
+previous sentence's words. One logistic regression over all of them; everything learned is saved
+with skops.
+
+`tfidf_roles` adds the role cues of `roles.py` (reporting frame of the main clause, quotation state,
+policy measures) for the sentence and the one before, n-grams of the sentence's word classes, LSA
+topics of its words and static token vectors of a checkpoint (`static_vectors.py`); it can hold out
+a share of the training articles to tune decision offsets on (`model.thresholds`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupShuffleSplit
+from threadpoolctl import threadpool_limits
 
 from pipeline.core.files import load_skops, save_skops
 from pipeline.models import tfidf_features
 from pipeline.models.base import MODELS, Model, no_serving_options
 from pipeline.models.linear import class_weight_of, tfidf
+from pipeline.models.roles import abstract_text, role_features, sentence_cues
+from pipeline.models.static_vectors import StaticVectors
 from pipeline.weak.lfs import LABELING_FUNCTIONS, apply_lfs
 
 MODEL_FILE = "structure.skops"
@@ -79,10 +91,45 @@ def vote_features(texts: Sequence[str], prevs: Sequence[str]) -> np.ndarray:
     return (apply_lfs(list(texts), list(prevs)) >= 0).astype(float)
 
 
+@dataclass
+class Inputs:
+    """Sentences, the sentence before each, and their features that need no fitting."""
+
+    texts: list[str]
+    prevs: list[str]
+    fixed: np.ndarray
+
+    def take(self, idx: np.ndarray) -> Inputs:
+        return Inputs([self.texts[i] for i in idx], [self.prevs[i] for i in idx], self.fixed[idx])
+
+
+def tfidf_matrix(vectorizer: object, texts: list[str], fit: bool) -> sp.spmatrix:
+    """The TF-IDF matrix of `texts`, fitting the vectorizer (or union of them) first if `fit`."""
+    return vectorizer.fit_transform(texts) if fit else tfidf_features.transform(vectorizer, texts)
+
+
+def classifier(
+    C: float, max_iter: int, class_weight: str | None, seed: int, solver: str = "lbfgs"
+) -> LogisticRegression:
+    """The logistic regression of the structure models."""
+    return LogisticRegression(
+        C=C,
+        max_iter=max_iter,
+        class_weight=class_weight_of(class_weight),
+        solver=solver,
+        random_state=seed,
+    )
+
+
 @MODELS.register("tfidf_structure")
 class TfidfStructure(Model):
     """Logistic regression over TF-IDF of the sentence and the previous one, labeling-function
     votes and quotation structure."""
+
+    # constructor parameters that `load` needs (kept in the manifest's settings)
+    SERVED: tuple[str, ...] = ("context_weight", "structure_weight")
+    # fitted parts saved in the model file: file key -> attribute
+    PARTS: dict[str, str] = {"text": "text_features", "context": "context_features", "clf": "clf"}
 
     def __init__(
         self,
@@ -100,61 +147,175 @@ class TfidfStructure(Model):
         self.context_features = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         self.context_weight = context_weight
         self.structure_weight = structure_weight
-        self.clf = LogisticRegression(
-            C=C, max_iter=max_iter, class_weight=class_weight_of(class_weight), random_state=seed
-        )
+        self.clf = classifier(C, max_iter, class_weight, seed)
 
-    def _matrix(self, texts, context, fit: bool = False) -> sp.csr_matrix:
-        prevs = list(context) if context is not None else [""] * len(texts)
-        if fit:
-            self.text_features.fit(texts)
-            self.context_features.fit([p or "" for p in prevs])
-        dense = np.hstack([structure_features(texts, prevs), vote_features(texts, prevs)])
-        return sp.hstack(
-            [
-                tfidf_features.transform(self.text_features, texts),
-                self.context_weight * tfidf_features.transform(self.context_features, prevs),
-                self.structure_weight * sp.csr_matrix(dense),
-            ],
-            format="csr",
-        )
+    def _inputs(self, texts: Sequence[str], context: Sequence[str] | None) -> Inputs:
+        texts = list(texts)
+        prevs = [p or "" for p in context] if context is not None else [""] * len(texts)
+        fixed = np.hstack([structure_features(texts, prevs), vote_features(texts, prevs)])
+        return Inputs(texts, prevs, self.structure_weight * fixed)
+
+    def _blocks(self, inputs: Inputs, fit: bool) -> list[sp.spmatrix]:
+        """The feature blocks of the classifier's matrix (fitting the vectorizers if `fit`)."""
+        return [
+            tfidf_matrix(self.text_features, inputs.texts, fit),
+            self.context_weight * tfidf_matrix(self.context_features, inputs.prevs, fit),
+            sp.csr_matrix(inputs.fixed),
+        ]
+
+    def _fit_inputs(self, inputs: Inputs, y: np.ndarray) -> None:
+        self.clf.fit(sp.hstack(self._blocks(inputs, fit=True), format="csr"), y)
+        self.classes_ = self.clf.classes_
+
+    def _proba(self, inputs: Inputs) -> np.ndarray:
+        return self.clf.predict_proba(sp.hstack(self._blocks(inputs, fit=False), format="csr"))
 
     def fit(self, texts, labels, *, context=None, groups=None) -> TfidfStructure:
-        self.clf.fit(self._matrix(list(texts), context, fit=True), np.asarray(labels))
-        self.classes_ = self.clf.classes_
+        self._fit_inputs(self._inputs(texts, context), np.asarray(labels))
         return self
 
     def predict_proba(self, texts, *, context=None) -> np.ndarray:
-        return self.clf.predict_proba(self._matrix(list(texts), context))
+        return self._proba(self._inputs(texts, context))
 
     def save(self, directory: Path) -> None:
         save_skops(
-            directory / MODEL_FILE,
-            {
-                "text": self.text_features,
-                "context": self.context_features,
-                "clf": self.clf,
-            },
+            directory / MODEL_FILE, {key: getattr(self, attr) for key, attr in self.PARTS.items()}
         )
 
     def settings(self) -> dict:
-        return {
-            "context_weight": self.context_weight,
-            "structure_weight": self.structure_weight,
-            "n_functions": len(LABELING_FUNCTIONS),
+        return {name: getattr(self, name) for name in self.SERVED} | {
+            "n_functions": len(LABELING_FUNCTIONS)
         }
 
     @classmethod
     def load(cls, directory: Path, settings: dict, **serving) -> TfidfStructure:
-        no_serving_options("tfidf_structure", serving)
+        no_serving_options(cls.__name__, serving)
         parts = load_skops(directory / MODEL_FILE)
-        model = cls(
-            context_weight=settings["context_weight"], structure_weight=settings["structure_weight"]
-        )
-        model.text_features, model.context_features, model.clf = (
-            parts["text"],
-            parts["context"],
-            parts["clf"],
-        )
+        model = cls(**{name: settings[name] for name in cls.SERVED})
+        for key, attr in cls.PARTS.items():
+            setattr(model, attr, parts[key])
         model.classes_ = model.clf.classes_
         return model
+
+
+def held_out_split(
+    groups: Sequence[str], fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices to fit on and to hold out (a seeded `fraction` of the groups, i.e. articles)."""
+    split = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    return next(split.split(np.zeros(len(groups)), groups=np.asarray(groups)))
+
+
+@MODELS.register("tfidf_roles")
+class TfidfRoles(TfidfStructure):
+    """`tfidf_structure` plus the role cues of `roles.py` for the sentence and the one before it,
+    n-grams of its word classes, latent topics of its words (LSA), static token vectors of a
+    checkpoint, and a held-out share of the training articles whose scores tune the decision
+    offsets (`model.thresholds`) in place of out-of-fold refits."""
+
+    SERVED = TfidfStructure.SERVED + (
+        "role_weight",
+        "prev_role_weight",
+        "abstract_weight",
+        "lsa_weight",
+        "static_weight",
+        "checkpoint",
+    )
+    PARTS = TfidfStructure.PARTS | {"abstract": "abstract_features", "lsa": "lsa"}
+
+    def __init__(
+        self,
+        C: float = 4.0,
+        max_iter: int = 3000,
+        solver: str = "newton-cg",
+        min_df: int = 2,
+        word_ngrams: Sequence[int] = (1, 2),
+        char_ngrams: Sequence[int] = (2, 5),
+        abstract_ngrams: Sequence[int] = (1, 3),
+        class_weight: str | None = "balanced",
+        context_weight: float = 1.0,
+        structure_weight: float = 1.0,
+        role_weight: float = 1.0,
+        prev_role_weight: float = 1.0,
+        abstract_weight: float = 1.0,
+        lsa_weight: float = 1.0,
+        lsa_dims: int = 100,
+        static_weight: float = 1.0,
+        checkpoint: str | None = None,
+        dev_fraction: float = 0.0,
+        seed: int = 0,
+    ):
+        super().__init__(
+            C,
+            max_iter,
+            min_df,
+            word_ngrams,
+            char_ngrams,
+            class_weight,
+            context_weight,
+            structure_weight,
+            seed,
+        )
+        self.clf = classifier(C, max_iter, class_weight, seed, solver)
+        self.abstract_features = TfidfVectorizer(
+            ngram_range=tuple(abstract_ngrams),
+            min_df=2,
+            sublinear_tf=True,
+            lowercase=False,
+            token_pattern=r"\S+",
+        )
+        self.lsa_dims = lsa_dims
+        self.lsa = TruncatedSVD(n_components=lsa_dims, random_state=seed)
+        self.role_weight, self.prev_role_weight = role_weight, prev_role_weight
+        self.abstract_weight, self.lsa_weight = abstract_weight, lsa_weight
+        self.static_weight, self.checkpoint = static_weight, checkpoint
+        self.static = StaticVectors(checkpoint)
+        self.dev_fraction, self.seed = dev_fraction, seed
+        self._held_out: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _inputs(self, texts: Sequence[str], context: Sequence[str] | None) -> Inputs:
+        base = super()._inputs(texts, context)
+        blocks = [base.fixed]
+        if self.role_weight:
+            blocks.append(self.role_weight * role_features(base.texts, base.prevs))
+        if self.prev_role_weight:
+            blocks.append(self.prev_role_weight * sentence_cues(base.prevs))
+        if self.static_weight:
+            blocks.append(self.static_weight * self.static.vectors(base.texts))
+        return Inputs(base.texts, base.prevs, np.hstack(blocks))
+
+    def _blocks(self, inputs: Inputs, fit: bool) -> list[sp.spmatrix]:
+        blocks = super()._blocks(inputs, fit)
+        if self.abstract_weight:
+            abstract = [abstract_text(t) for t in inputs.texts]
+            blocks.append(
+                self.abstract_weight * tfidf_matrix(self.abstract_features, abstract, fit)
+            )
+        if self.lsa_weight:
+            word_features = dict(self.text_features.transformer_list)["word"]
+            words = blocks[0][:, : len(word_features.vocabulary_)]  # the union's word columns
+            if fit:  # fewer topics than words on a small vocabulary
+                self.lsa.set_params(n_components=min(self.lsa_dims, words.shape[1] - 1))
+                self.lsa.fit(words)
+            topics = self.lsa.transform(words)
+            topics /= np.maximum(np.linalg.norm(topics, axis=1, keepdims=True), 1e-9)
+            blocks.append(sp.csr_matrix(self.lsa_weight * topics))
+        return blocks
+
+    def fit(self, texts, labels, *, context=None, groups=None) -> TfidfRoles:
+        inputs, y = self._inputs(texts, context), np.asarray(labels)
+        self._held_out = None
+        # one thread: on a few thousand rows the solver's and the SVD's steps are too small for
+        # threads to pay, and on a busy machine their waiting doubles the time
+        with threadpool_limits(limits=1):
+            if self.dev_fraction and groups is not None and len(set(groups)) > 1:
+                fit_idx, dev_idx = held_out_split(groups, self.dev_fraction, self.seed)
+                self._fit_inputs(inputs.take(fit_idx), y[fit_idx])
+                scores = np.zeros((len(dev_idx), len(self.labels)))
+                scores[:, self.classes_] = self._proba(inputs.take(dev_idx))
+                self._held_out = (scores, y[dev_idx])
+            self._fit_inputs(inputs, y)
+        return self
+
+    def held_out_scores(self) -> tuple[np.ndarray, np.ndarray] | None:
+        return self._held_out
