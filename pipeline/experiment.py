@@ -19,7 +19,7 @@ from pipeline.core.config import config_identity, model_label
 from pipeline.core.files import atomic_write_text
 from pipeline.core.labels import LABEL2ID
 from pipeline.data.annotations import Annotation, load_annotations
-from pipeline.data.corpora import load_articles, load_opinion_sentences, on_arrow
+from pipeline.data.corpora import Article, load_articles, load_opinion_sentences, on_arrow
 from pipeline.data.rows import (
     LabelledUnit,
     Splits,
@@ -50,18 +50,26 @@ from pipeline.weak.labelling import (
 log = logging.getLogger(__name__)
 
 
+def split_and_label(
+    cfg: dict, articles: Sequence[Article], annotations: Sequence[Annotation]
+) -> list[LabelledUnit]:
+    """Every unit of `articles` with its gold label and LF votes: in memory, or on Arrow across
+    processes when the corpus is large or `data.backend` asks for it."""
+    data_cfg = cfg["data"]
+    if on_arrow(data_cfg, articles):
+        log.info("split and weak-label on Arrow (%d articles)", len(articles))
+        return label_on_arrow(articles, cfg["splitter"], annotations, data_cfg["arrow_num_proc"])
+    units = split_corpus(articles, splitter_from_config(cfg["splitter"]))
+    return label_articles(articles, units, annotations)
+
+
 def build_rows(cfg: dict) -> tuple[list[LabelledUnit], list[Annotation], str]:
     """Split and label the configured data; also return the gold annotations and a fingerprint of
     everything read."""
     data_cfg = cfg["data"]
     articles = load_articles(data_cfg)
     annotations = load_annotations(data_cfg["annotations_dir"])
-    if on_arrow(data_cfg, articles):
-        log.info("split and weak-label on Arrow (%d articles)", len(articles))
-        rows = label_on_arrow(articles, cfg["splitter"], annotations, data_cfg["arrow_num_proc"])
-    else:
-        units = split_corpus(articles, splitter_from_config(cfg["splitter"]))
-        rows = label_articles(articles, units, annotations)
+    rows = split_and_label(cfg, articles, annotations)
     external = load_opinion_sentences(data_cfg)
     rows += label_external(external)
     parts = [a.doc_id + a.text for a in articles] + [s.text for s in external]
@@ -102,9 +110,7 @@ def unlabelled_pool(cfg: dict, rows: Sequence[LabelledUnit]) -> list[LabelledUni
     extra = []
     if spec.get("corpora"):
         articles = load_articles({**cfg["data"], "corpora": spec["corpora"]})
-        articles = [a for a in articles if a.doc_id not in known]
-        units = split_corpus(articles, splitter_from_config(cfg["splitter"]))
-        extra = label_articles(articles, units, [])
+        extra = split_and_label(cfg, [a for a in articles if a.doc_id not in known], [])
     return [
         r
         for r in [*rows, *extra]
