@@ -27,6 +27,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sentences", type=int, help="sentences the new articles should hold")
     parser.add_argument("--external-dir", default="../shared/external")
+    parser.add_argument("--drawn", type=Path, default=DRAWN, help="the draw so far, one url a line")
     args = parser.parse_args()
     corpus = {"loader": "wikinews", "path": CORPUS, "limit": None}
     texts = {
@@ -40,10 +41,10 @@ def main() -> int:
     def sentences(url: str) -> int:
         return sum(u.kind == "sentence" for u in split_article(texts[url], False, splitter))
 
-    drawn = DRAWN.read_text(encoding="utf-8").split()
+    drawn = args.drawn.read_text(encoding="utf-8").split()
     last = order.index(drawn[-1]) if drawn else -1
     if [u for u in order[: last + 1] if FEWEST <= sentences(u) <= MOST] != drawn:
-        sys.exit(f"{DRAWN} is not the seed-{SEED} draw; refusing to continue it")
+        sys.exit(f"{args.drawn} is not the seed-{SEED} draw; refusing to continue it")
     total = 0
     for url in order[last + 1 :]:
         if total >= args.sentences:
