@@ -70,6 +70,17 @@ def test_every_option_composes(override):
     assert "???" not in flatten(cfg).values()  # no unset key reaches the stages
 
 
+def test_fine_tuned_models_inherit_minilm_finetune_settings():
+    """mpnet and the student extend minilm_finetune: a setting changed there reaches them."""
+    base = compose_plain(["model=minilm_finetune"])["model"]["params"]
+    mpnet = compose_plain(["model=mpnet_finetune"])["model"]
+    student = compose_plain(["model=minilm_student"])["model"]["params"]
+    assert mpnet["checkpoint"] == "all-mpnet-base-v2"
+    assert mpnet["params"]["runtime"] == "torch" and base["runtime"] == "onnx"
+    for key in ("max_length", "batch_size", "length_buckets", "class_weight", "patience"):
+        assert mpnet["params"][key] == student[key] == base[key]
+
+
 def test_experiment_presets_are_global_and_name_the_run_folder():
     for group in ("experiment", "hparams_search", "launcher"):
         for path in (CONFIG_DIR / group).glob("*.yaml"):
