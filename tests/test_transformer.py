@@ -48,6 +48,17 @@ def test_embeddings_and_logistic_regression(tmp_path):
     assert np.allclose(predict_scores(load_model(tmp_path), TEXTS, PREVS), scores, atol=1e-5)
 
 
+def test_long_inference_shows_a_progress_bar(monkeypatch, capsys):
+    import pipeline.models.encoders as encoders
+
+    model = build_model("minilm_embed_logreg", {"batch_size": 4}, seed=0)
+    model.embed(TEXTS)
+    assert "predict" not in capsys.readouterr().err  # short: no bar
+    monkeypatch.setattr(encoders, "PROGRESS_ROWS", len(TEXTS))
+    model.embed(TEXTS)
+    assert f"{-(-len(TEXTS) // 4)}/{-(-len(TEXTS) // 4)}" in capsys.readouterr().err
+
+
 def test_tiny_fine_tune_saves_a_standard_model_folder(tmp_path):
     params = {"batch_size": 4, "max_steps": 3, "epochs": 1, "use_context": True, "max_length": 48}
     model = fit_model(build_model("minilm_finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)

@@ -20,6 +20,7 @@ from pipeline.models.base import MODELS, Model, no_serving_options
 from pipeline.models.checkpoints import known_checkpoint_folder
 
 DEFAULT_CHECKPOINT = "all-MiniLM-L6-v2"
+PROGRESS_ROWS = 2000  # inference over at least this many sentences shows a progress bar
 
 
 def resolve_checkpoint(name: str | None) -> str:
@@ -102,9 +103,15 @@ class Features:
         return batch
 
     def by_length(self, indices: np.ndarray, batch_size: int):
-        """Batches of `indices` sorted by length, so little padding is computed (inference)."""
+        """Batches of `indices` sorted by length, so little padding is computed (inference); a
+        progress bar from `PROGRESS_ROWS` rows on."""
+        from tqdm.auto import tqdm
+
         ordered = indices[np.argsort(self.lengths[indices], kind="stable")]
-        for start in range(0, len(ordered), batch_size):
+        starts = range(0, len(ordered), batch_size)
+        for start in tqdm(
+            starts, desc="predict", unit="batch", disable=len(ordered) < PROGRESS_ROWS
+        ):
             chunk = ordered[start : start + batch_size]
             yield chunk, self.batch(chunk)
 
