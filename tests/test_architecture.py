@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from pipeline.cli.hydra_config import CONFIG_DIR, compose_config, group_choices
 from pipeline.core.registry import parameters
@@ -46,11 +45,11 @@ def test_every_subpackage_says_what_it_holds(package):
 def test_config_files_are_registry_keys_listing_every_parameter(group, registry):
     ours = [n for n in registry.names() if _module(registry.get(n)).startswith("pipeline.")]
     assert set(group_choices(CONFIG_DIR, group)) == set(ours)
-    for name in ours:
-        config = yaml.safe_load((CONFIG_DIR / group / f"{name}.yaml").read_text())
+    for name in ours:  # as composed: a config may extend another of its group
+        config = compose_config([f"{group}={name}"])[group]
         assert config["name"] == name
         listed = set(config.get("params") or {}) | {
-            k for k in config if k not in ("name", "params", "label")
+            k for k in config if k not in ("name", "params", "label", "thresholds")
         }
         assert listed == set(parameters(registry.get(name))) - {"seed"}, name
 
