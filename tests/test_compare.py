@@ -186,6 +186,38 @@ def test_show_config_and_machine_formats_keep_full_names_and_values(capsys, swee
     assert all(len(line) <= TABLE_WIDTH for line in filtered.splitlines())
 
 
+def test_several_folders_and_group_keys(capsys, sweep, tmp_path):
+    rows = json.loads(
+        output(capsys, str(sweep / "smoke"), str(sweep / "rules_only"), "--format", "json")
+    )
+    assert len(rows) == 7
+    again = json.loads(output(capsys, str(sweep), str(sweep / "smoke"), "--format", "json"))
+    assert sorted(r["run_id"] for r in again) == sorted(r["run_id"] for r in rows)  # each once
+    grouped = json.loads(
+        output(capsys, str(sweep), "--group-by", "experiment,model", "--format", "json")
+    )
+    sizes = {(g["experiment"], g["model"]): g["n_runs"] for g in grouped}
+    assert sizes == {
+        ("smoke", "tfidf_logreg"): 3,
+        ("smoke", "rules"): 3,
+        ("rules_only", "rules"): 1,
+    }
+    smoke_rules = [
+        r["macro_f1"] for r in rows if r["experiment"] == "smoke" and r["model"] == "rules"
+    ]
+    mean = next(g for g in grouped if g["experiment"] == "smoke" and g["model"] == "rules")
+    assert mean["macro_f1_mean"] == pytest.approx(np.mean(smoke_rules))
+    md = output(capsys, str(sweep), "--group-by", "experiment,seed", "--format", "md")
+    assert [c.strip() for c in md.splitlines()[0].split("|")[1:4]] == [
+        "experiment",
+        "seed",
+        "n_runs",
+    ]
+    output(capsys, str(sweep), "--group-by", "experiment,model", "--plot", str(tmp_path / "g.png"))
+    assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+    assert main([str(sweep), "--group-by", "model,nonsense"]) == 2
+
+
 def test_short_names_and_ids():
     keys = [
         "model.params.C",

@@ -1,6 +1,7 @@
 """Compare runs: one row per run folder found below a directory, groups of runs, or two runs.
 
-    python -m pipeline.compare [DIR] [--sort KEY] [--format table|md|csv|json] [--group-by KEY]
+    python -m pipeline.compare [DIR ...] [--sort KEY] [--format table|md|csv|json]
+        [--group-by KEY[,KEY...]]
         [--filter KEY=VALUE ...] [--show-config | --only-changed] [--columns A,B] [--plot FILE.png]
     python -m pipeline.compare diff RUN_A RUN_B [--format table|md|json]
     python -m pipeline.compare curve DIR [--metric macro_f1_3] [--plot FILE.png]
@@ -136,19 +137,21 @@ def summarise(runs: Sequence[dict]) -> list[dict]:
     return rows
 
 
-def group_rows(runs: Sequence[dict], rows: Sequence[dict], key: str) -> list[dict]:
-    """Aggregate completed runs by `key` (a column such as `model`, or any config key such as
-    `model.params.C`): `n_runs`, and mean and standard deviation of every metric."""
+def group_rows(runs: Sequence[dict], rows: Sequence[dict], keys: Sequence[str]) -> list[dict]:
+    """Aggregate completed runs by `keys` (columns such as `model`, or any config keys such as
+    `model.params.C`; one group per combination of values): `n_runs`, and mean and standard
+    deviation of every metric."""
     groups: dict[str, list[dict]] = {}
     for run, row in zip(runs, rows):
         if row["status"] != "completed":
             continue
-        if key not in row and key not in run["config"]:
-            raise PipelineError(
-                f"unknown group key {key!r}: not a column ({', '.join(row)}) nor a config key"
-            )
-        value = row[key] if key in row else run["config"][key]
-        groups.setdefault(json.dumps(value, sort_keys=True), []).append(row)
+        for key in keys:
+            if key not in row and key not in run["config"]:
+                raise PipelineError(
+                    f"unknown group key {key!r}: not a column ({', '.join(row)}) nor a config key"
+                )
+        values = [row[key] if key in row else run["config"][key] for key in keys]
+        groups.setdefault(json.dumps(values, sort_keys=True), []).append(row)
     metrics = [
         k
         for k in (rows[0] if rows else {})
@@ -157,8 +160,8 @@ def group_rows(runs: Sequence[dict], rows: Sequence[dict], key: str) -> list[dic
     ]
     metrics = [k for k in metrics if k not in ("macro_f1_lo", "macro_f1_hi", "cv_macro_f1_3_std")]
     out = []
-    for value, members in groups.items():
-        group = {key: json.loads(value), "n_runs": len(members)}
+    for values, members in groups.items():
+        group = dict(zip(keys, json.loads(values))) | {"n_runs": len(members)}
         for metric in metrics:
             values = np.array(
                 [m[metric] for m in members if m.get(metric) is not None], dtype=float
@@ -233,13 +236,19 @@ def render(rows: list[dict], fmt: str) -> str:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = ArgumentParser(prog="python -m pipeline.compare", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "dir", nargs="?", default=str(REPO_ROOT / "experiments"), help="folder holding run folders"
+        "dirs",
+        nargs="*",
+        default=[str(REPO_ROOT / "experiments")],
+        metavar="dir",
+        help="folders holding run folders (default: experiments/)",
     )
     parser.add_argument("--sort", default="run_id", help="column to sort by (numbers: best first)")
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--columns", help="comma-separated columns to show (default: all)")
     parser.add_argument(
-        "--group-by", help="aggregate runs by a column or config key (e.g. model): mean and std"
+        "--group-by",
+        help="aggregate runs by a column or config key (e.g. model), or by several "
+        "(experiment,model): mean and std",
     )
     parser.add_argument(
         "--filter",
@@ -293,13 +302,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.sort,
         args.format,
         args.columns.split(",") if args.columns else None,
-        args.group_by,
+        args.group_by.split(",") if args.group_by else None,
         args.filter,
         args.show_config or args.only_changed,
         args.only_changed,
         args.plot,
     )
-    return exit_code(lambda: print(compare(args.dir, options)))
+    return exit_code(lambda: print(compare(args.dirs, options)))
 
 
 def select_columns(rows: list[dict], columns: Sequence[str] | None) -> list[dict]:
@@ -319,7 +328,7 @@ class CompareOptions:
     sort: str = "run_id"
     fmt: str = "table"
     columns: Sequence[str] | None = None
-    group_by: str | None = None
+    group_by: Sequence[str] | None = None  # one key or several
     filters: Sequence[str] = ()
     show_config: bool = False
     only_changed: bool = False
@@ -521,28 +530,34 @@ def compact_table(runs: Sequence[dict], rows: Sequence[dict], width: int = TABLE
     return text
 
 
-def compare(directory: str | Path, options: CompareOptions | None = None) -> str:
-    """The comparison of every run below `directory` (or of groups of runs), rendered."""
+def compare(
+    directories: str | Path | Sequence[str | Path], options: CompareOptions | None = None
+) -> str:
+    """The comparison of every run below `directories` (one folder or several), or of groups of
+    runs, rendered."""
     options = options or CompareOptions()
-    runs = [load_run(d) for d in find_runs(directory)]
+    folders = [directories] if isinstance(directories, (str, Path)) else directories
+    found = {d.resolve(): d for folder in folders for d in find_runs(folder)}  # each run once
+    runs = [load_run(d) for d in found.values()]
     runs, rows = apply_filters(runs, summarise(runs), options.filters)
     rows = without_unused_cv(rows)
     if not runs:
         raise PipelineError(
-            f"no runs under {directory}" + (" match the filters" if options.filters else "")
+            f"no runs under {', '.join(map(str, folders))}"
+            + (" match the filters" if options.filters else "")
         )
     readable = options.fmt in ("table", "md")
     if options.group_by:
         groups = group_rows(runs, rows, options.group_by)
         key = options.sort if groups and options.sort in groups[0] else f"{options.sort}_mean"
-        groups = sort_rows(groups, key if groups and key in groups[0] else options.group_by)
+        groups = sort_rows(groups, key if groups and key in groups[0] else options.group_by[0])
         if options.plot:
             plot_macro_f1(
-                [str(g[options.group_by]) for g in groups],
+                ["/".join(str(g[k]) for k in options.group_by) for g in groups],
                 [g["macro_f1_mean"] for g in groups],
                 [(g["macro_f1_std"], g["macro_f1_std"]) for g in groups],
                 options.plot,
-                f"macro-F1 by {options.group_by} (mean ± std)",
+                f"macro-F1 by {', '.join(options.group_by)} (mean ± std)",
             )
         shown = with_spread(groups) if readable else groups
     else:
