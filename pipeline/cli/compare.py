@@ -150,7 +150,7 @@ def group_rows(runs: Sequence[dict], rows: Sequence[dict], keys: Sequence[str]) 
                 raise PipelineError(
                     f"unknown group key {key!r}: not a column ({', '.join(row)}) nor a config key"
                 )
-        values = [row[key] if key in row else run["config"][key] for key in keys]
+        values = [_value_of(run, row, key) for key in keys]
         groups.setdefault(json.dumps(values, sort_keys=True), []).append(row)
     metrics = [
         k
@@ -160,8 +160,8 @@ def group_rows(runs: Sequence[dict], rows: Sequence[dict], keys: Sequence[str]) 
     ]
     metrics = [k for k in metrics if k not in ("macro_f1_lo", "macro_f1_hi", "cv_macro_f1_3_std")]
     out = []
-    for values, members in groups.items():
-        group = dict(zip(keys, json.loads(values))) | {"n_runs": len(members)}
+    for encoded, members in groups.items():
+        group = dict(zip(keys, json.loads(encoded))) | {"n_runs": len(members)}
         for metric in metrics:
             values = np.array(
                 [m[metric] for m in members if m.get(metric) is not None], dtype=float
