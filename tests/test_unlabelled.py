@@ -74,4 +74,8 @@ def test_best_preset_trains_a_student_from_a_teacher_and_offsets_on_its_dev_spli
     manifest = json.loads((run_dir / "model.json").read_text())
     assert manifest["model"] == "minilm_student.v1" and len(manifest["offsets"]) == 4
     assert manifest["settings"]["n_unlabelled"] == 20
+    seconds = manifest["settings"]["seconds"]  # the training budget, part by part
+    assert set(seconds) == {"teacher", "teacher_labelling", "student"}
+    assert all(s > 0 for s in seconds.values())
+    assert sum(seconds.values()) <= metrics["train_seconds"] + 0.5  # rounding
     assert (run_dir / "onnx" / "model.onnx").is_file()

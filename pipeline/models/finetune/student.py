@@ -11,6 +11,7 @@ sentence the teacher trained on.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Student(FineTuned):
         self.teacher_learning_rate = teacher_learning_rate
         self.teacher_num_layers = teacher_num_layers
         self.n_unlabelled = 0
+        self.seconds: dict[str, float] = {}  # of each part of `fit`, so a run's budget can be read
         self._trained_teacher: FineTuned | None = None
 
     def teacher(self, texts, labels, context, groups) -> Model:
@@ -87,17 +89,25 @@ class Student(FineTuned):
     ) -> Student:
         """Fit the teacher, then the student on the gold rows and the `unlabelled` (texts, the
         sentence before each) through the teacher's probabilities."""
+        began = time.perf_counter()
         teacher = self.teacher(texts, labels, context, groups)
+        taught = time.perf_counter()
         extra_texts, extra_context = unlabelled or ((), ())
         all_texts = list(texts) + list(extra_texts)
         all_context = None if context is None else list(context) + list(extra_context)
         probabilities = teacher.predict_proba(all_texts, context=all_context)
+        labelled = time.perf_counter()
         gold = np.asarray(labels)
         y = np.concatenate([gold, np.full(len(extra_texts), -1)])
         train_idx, dev_idx = dev_split(len(gold), groups, self.args.dev_fraction, self.seed)
         train_idx = np.concatenate([train_idx, np.arange(len(gold), len(y))])
         self.history = [{**row, "stage": "teacher"} for row in teacher.history]
         self.train_network(all_texts, all_context, y, train_idx, dev_idx, probabilities)
+        self.seconds = {
+            "teacher": round(taught - began, 1),  # loading it, with `teacher_run`
+            "teacher_labelling": round(labelled - taught, 1),
+            "student": round(time.perf_counter() - labelled, 1),
+        }
         self.n_unlabelled = len(extra_texts)
         self._trained_teacher = None if self.teacher_run else teacher
         return self
@@ -113,4 +123,5 @@ class Student(FineTuned):
             **super().settings(),
             "teacher": self.teacher_run or self.teacher_checkpoint,
             "n_unlabelled": self.n_unlabelled,
+            "seconds": self.seconds,
         }
