@@ -20,6 +20,7 @@ from pipeline.core.files import atomic_write_text
 from pipeline.core.labels import LABEL2ID
 from pipeline.data.annotations import Annotation, load_annotations
 from pipeline.data.corpora import Article, load_articles, load_opinion_sentences, on_arrow
+from pipeline.data.pseudo import PseudoLabels, check_test_side, load_pseudo_labels
 from pipeline.data.rows import (
     LabelledUnit,
     Splits,
@@ -86,6 +87,7 @@ class Data:
     annotations: list[Annotation]
     test_sides: list[set[str]]
     unlabelled: list[LabelledUnit] = field(default_factory=list)  # see `unlabelled_pool`
+    pseudo: PseudoLabels | None = None  # when data.train_sources has `pseudo`
 
 
 def load_data(cfg: dict, record: RunRecord) -> Data:
@@ -97,7 +99,13 @@ def load_data(cfg: dict, record: RunRecord) -> Data:
         sides = fold_documents(rows, eval_cfg["folds"], eval_cfg["split_seed"])
     else:
         sides = [test_documents(rows, eval_cfg["test_fraction"], eval_cfg["split_seed"])]
-    return Data(rows, annotations, sides)
+    pseudo = None
+    if "pseudo" in cfg["data"]["train_sources"]:
+        pseudo = load_pseudo_labels(cfg["data"])
+        record.data_fingerprint = fingerprint(
+            [record.data_fingerprint, pseudo.made_by, *(f"{r.id}{r.label}" for r in pseudo.rows)]
+        )
+    return Data(rows, annotations, sides, pseudo=pseudo)
 
 
 def unlabelled_pool(cfg: dict, rows: Sequence[LabelledUnit]) -> list[LabelledUnit]:
@@ -122,6 +130,8 @@ def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[Labe
     """One fold: the weak labeler fit beside its test side, every row weak-labelled by it, and the
     data divided by article (the dev share for tuning drawn from the other documents only)."""
     held_out = data.test_sides[fold]
+    if data.pseudo:
+        check_test_side(data.pseudo, held_out)
     labeler = fit_labeler(data.rows, held_out, cfg["labeler"], cfg["seed"])
     rows = apply_weak_labels(data.rows, labeler)
     dev_docs = (
@@ -139,6 +149,7 @@ def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[Labe
             held_out | dev_docs | left_out,
             cfg["data"]["train_sources"],
             cfg["data"].get("train_exclude_sources") or (),
+            data.pseudo.rows if data.pseudo else (),
         ),
         test=[r for r in gold if r.doc_id in held_out],
         dev=[r for r in gold if r.doc_id in dev_docs],

@@ -24,13 +24,20 @@ class Predictor:
     """A finished run's model and splitter, ready to label text; with `workers` > 1, batches of
     `label_records` and `label_article` are labelled in that many forked processes at once."""
 
-    def __init__(self, run_dir: str | Path, workers: int = 1, **serving: object):
+    def __init__(
+        self,
+        run_dir: str | Path,
+        workers: int = 1,
+        model_dir: str | Path | None = None,
+        **serving: object,
+    ):
         self.run_dir = Path(run_dir)
         require_completed(self.run_dir)
         self.splitter = splitter_from_config(
             _splitter_config(read_run_config(self.run_dir), self.run_dir)
         )
-        self.model = load_model(self.run_dir, **serving)
+        # `model_dir`: another model the run saved (a student run's `teacher/`)
+        self.model = load_model(model_dir or self.run_dir, **serving)
         # a model that keeps every core busy from one process gets no worker processes
         parallel = (
             "fork" in multiprocessing.get_all_start_methods() and not self.model.uses_all_cores

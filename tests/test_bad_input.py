@@ -355,7 +355,7 @@ BAD_CONFIG_VALUES = {
     "unknown train source": (
         "data.train_sources=[gold,wek]",
         "data.train_sources=['gold', 'wek']: 'wek' is not allowed; allowed: "
-        "a non-empty list of gold, weak, external",
+        "a non-empty list of gold, weak, external, pseudo",
     ),
     "corpus limit": (
         "data.corpora.wikinews_2019.limit=-2",

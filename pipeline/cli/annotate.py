@@ -1,15 +1,18 @@
-"""Grow the gold corpus: export batches to annotate, import finished annotations.
+"""Grow the gold corpus: export batches to annotate, import finished annotations; pseudo labels.
 
     python -m pipeline.annotate export [--run RUN] [--corpus NAME] [-n 100]
         [--order least_confident|most_confident|random|document] [--format jsonl|labelstudio]
         [--output FILE] [config overrides ...]
     python -m pipeline.annotate import FILE [--annotator NAME] [--overwrite] [config overrides ...]
     python -m pipeline.annotate agreement FIRST.jsonl SECOND.jsonl
+    python -m pipeline.annotate pseudo --run RUN [--model teacher] [-n 20000] [--output DIR]
 
 Export writes sentences that have no gold label yet, with the pre-label and confidence of a finished
 run's model (a pre-label is never gold), least confident first by default (uncertainty sampling).
 Import validates every record before anything is written: a bad record stops the import with its
-line (or task) number, and the gold files are left as they were.
+line (or task) number, and the gold files are left as they were. Pseudo writes a model's labels of
+whole unannotated articles (`data.pseudo.corpora`, outside the run's test side) as standoff pseudo
+labels, never gold (`pipeline/data/pseudo.py`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.cli.compare import render
+from pipeline.cli.compare import render, run_predictions
 from pipeline.cli.hydra_config import compose_config, parse_with_overrides
 from pipeline.core.errors import ArgumentParser, PipelineError, exit_code
 from pipeline.core.files import atomic_write_text, iter_jsonl, read_text_file, write_jsonl
@@ -38,7 +41,9 @@ from pipeline.data.annotations import (
     parse_annotation,
     span_hash,
 )
-from pipeline.data.corpora import load_articles
+from pipeline.data.corpora import Article, load_articles
+from pipeline.data.pseudo import write_pseudo_labels
+from pipeline.models.base import read_manifest
 from pipeline.predictor import Predictor
 from pipeline.runs import completed_runs
 
@@ -86,8 +91,8 @@ def latest_completed_run(experiments_dir: str | Path) -> Path:
     return max(done)[1]
 
 
-def candidates(cfg: dict, predictor: Predictor, corpus: str | None) -> list[Candidate]:
-    """Every sentence of the configured corpora (or one of them) that has no gold label."""
+def corpus_articles(cfg: dict, corpus: str | None) -> list[Article]:
+    """The articles of the configured corpora, or of one of them."""
     corpora = cfg["data"]["corpora"]
     if corpus is not None:
         if corpora.get(corpus) is None:
@@ -96,30 +101,28 @@ def candidates(cfg: dict, predictor: Predictor, corpus: str | None) -> list[Cand
                 f"choose one of: {', '.join(k for k, v in corpora.items() if v)}"
             )
         corpora = {corpus: corpora[corpus]}
-    articles = load_articles({**cfg["data"], "corpora": corpora})
-    gold = annotations_by_doc(load_annotations(cfg["data"]["annotations_dir"]))
-    found = []
+    return load_articles({**cfg["data"], "corpora": corpora})
+
+
+def candidates(
+    articles: Sequence[Article], annotations_dir: str | Path, predictor: Predictor
+) -> list[Candidate]:
+    """Every sentence of `articles` that has no gold label, pre-labelled by `predictor`."""
+    gold = annotations_by_doc(load_annotations(annotations_dir))
+    todo = []
     for article in articles:
         units = predictor.splitter(article.text)
         labelled = match_units(units, gold.get(article.doc_id, []))
-        todo = [(i, u) for i, u in enumerate(units) if u.kind == "sentence" and i not in labelled]
-        for (i, unit), (label, scores) in zip(
-            todo, predictor.label_texts([u.text for _, u in todo])
-        ):
-            prev = units[i - 1].text if i else ""
-            found.append(
-                Candidate(
-                    article.doc_id,
-                    unit.start,
-                    unit.end,
-                    unit.text,
-                    prev,
-                    label,
-                    scores[label],
-                    scores,
-                )
-            )
-    return found
+        todo += [
+            (article.doc_id, unit, units[i - 1].text if i else "")
+            for i, unit in enumerate(units)
+            if unit.kind == "sentence" and i not in labelled
+        ]
+    labels = predictor.label_texts([unit.text for _, unit, _ in todo])
+    return [
+        Candidate(doc, unit.start, unit.end, unit.text, prev, label, scores[label], scores)
+        for (doc, unit, prev), (label, scores) in zip(todo, labels)
+    ]
 
 
 def order_candidates(found: list[Candidate], order: str, seed: int) -> list[Candidate]:
@@ -164,9 +167,8 @@ def export_batch(args: argparse.Namespace) -> None:
     cfg = compose_config(args.overrides)
     run_dir = Path(args.run) if args.run else latest_completed_run(cfg["paths"]["experiments_dir"])
     predictor = Predictor(run_dir)
-    chosen = order_candidates(candidates(cfg, predictor, args.corpus), args.order, args.seed)[
-        : args.n
-    ]
+    found = candidates(corpus_articles(cfg, args.corpus), cfg["data"]["annotations_dir"], predictor)
+    chosen = order_candidates(found, args.order, args.seed)[: args.n]
     records = [c.record(f"run:{run_dir.name}") for c in chosen]
     if args.format == "labelstudio":
         text = json.dumps(to_label_studio(records), ensure_ascii=False, indent=1) + "\n"
@@ -177,6 +179,59 @@ def export_batch(args: argparse.Namespace) -> None:
         print(f"wrote {len(records)} sentences to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+
+
+def sample_articles(
+    articles: Sequence[Article], splitter: object, n: int, seed: int
+) -> list[Article]:
+    """Whole articles in a seeded random order until they hold at least `n` sentences."""
+    chosen, sentences = [], 0
+    for i in np.random.default_rng(seed).permutation(len(articles)):
+        if sentences >= n:
+            break
+        chosen.append(articles[i])
+        sentences += sum(unit.kind == "sentence" for unit in splitter(articles[i].text))
+    return chosen
+
+
+def make_pseudo_labels(args: argparse.Namespace) -> None:
+    cfg = compose_config(args.overrides)
+    data_cfg = cfg["data"]
+    run_dir = Path(args.run)
+    model_dir = run_dir / args.model if args.model else run_dir
+    predictor = Predictor(run_dir, model_dir=model_dir)
+    test_side = {unit_id.rsplit("#", 1)[0] for unit_id in run_predictions(run_dir)}
+    annotated = {a.doc for a in load_annotations(data_cfg["annotations_dir"])}
+    pool = [
+        a
+        for a in load_articles({**data_cfg, "corpora": data_cfg["pseudo"]["corpora"]})
+        if a.doc_id not in test_side | annotated
+    ]
+    chosen = sample_articles(pool, predictor.splitter, args.n, args.seed)
+    made_by = f"{read_manifest(model_dir)['model']} ({model_dir.relative_to(run_dir.parent)})"
+    records = [
+        {
+            "doc": c.doc,
+            "start": c.start,
+            "end": c.end,
+            "hash": span_hash(c.text),
+            "label": c.pre_label,
+            "annotator": f"model:{made_by}",
+            "score": round(c.confidence, 4),
+        }
+        for c in candidates(chosen, data_cfg["annotations_dir"], predictor)
+    ]
+    manifest = {
+        "made_by": made_by,
+        "command": "python -m pipeline.annotate " + " ".join(args.argv),
+        "documents": len(chosen),
+        "sentences": len(records),
+        "labels": {label: sum(r["label"] == label for r in records) for label in LABELS},
+        "test_documents": sorted(test_side),
+    }
+    output = Path(args.output or data_cfg["pseudo"]["dir"])
+    path = write_pseudo_labels(output, records, manifest)
+    print(f"wrote {len(records)} pseudo labels ({len(chosen)} articles) to {path}", file=sys.stderr)
 
 
 def read_import(path: Path, annotator: str | None) -> list[tuple[str, dict]]:
@@ -330,9 +385,19 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     agree = commands.add_parser("agreement", help="Cohen's kappa between two annotation passes")
     agree.add_argument("first", help="JSON Lines of the first pass")
     agree.add_argument("second", help="JSON Lines of the second pass")
+    pseudo = commands.add_parser(
+        "pseudo", help="label sentences of unannotated articles with a finished run's model"
+    )
+    pseudo.add_argument("--run", required=True, help="finished run whose model labels")
+    pseudo.add_argument("--model", help="a model folder inside the run instead (e.g. teacher)")
+    pseudo.add_argument("-n", type=int, default=20000, help="sentences (whole articles)")
+    pseudo.add_argument("--seed", type=int, default=0, help="for the draw of articles")
+    pseudo.add_argument("--output", help="folder to write (default: data.pseudo.dir)")
     stats = commands.add_parser("stats", help="gold documents, sentences and labels per folder")
     stats.add_argument("--format", choices=("table", "md", "csv", "json"), default="table")
-    return parse_with_overrides(parser, argv)
+    args = parse_with_overrides(parser, argv)
+    args.argv = list(argv)
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -342,5 +407,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import": import_batch,
         "agreement": report_agreement,
         "stats": report_stats,
+        "pseudo": make_pseudo_labels,
     }
     return exit_code(lambda: commands[args.command](args))

@@ -606,7 +606,8 @@ def plot_macro_f1(
     plt.close(fig)
 
 
-def _predictions(run_dir: Path) -> dict[str, dict]:
+def run_predictions(run_dir: Path) -> dict[str, dict]:
+    """A finished run's test predictions by unit id (`doc#start-end`)."""
     path = run_dir / "predictions.jsonl"
     if not path.is_file():
         raise PipelineError(f"{run_dir} has no predictions.jsonl: is it a finished run?")
@@ -635,7 +636,7 @@ def diff_runs(run_a: Path, run_b: Path, resamples: int = 2000) -> dict:
             a["metrics"]["per_class"][label]["f1"],
             b["metrics"]["per_class"][label]["f1"],
         ]
-    pred_a, pred_b = _predictions(run_a), _predictions(run_b)
+    pred_a, pred_b = run_predictions(run_a), run_predictions(run_b)
     shared = sorted(set(pred_a) & set(pred_b))
     if not shared:
         raise PipelineError(

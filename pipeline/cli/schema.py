@@ -144,7 +144,7 @@ class DataConfig:
     opinion_sources: list[str] = MISSING
     opinion_keep: list[str] = allowed(OneOf(("SUBJ", "OBJ"), each=True))
     train_sources: list[str] = allowed(
-        OneOf(("gold", "weak", "external"), each=True, non_empty=True)
+        OneOf(("gold", "weak", "external", "pseudo"), each=True, non_empty=True)
     )
     # share of the training side's gold documents trained on (learning curves; seeded by `seed`)
     gold_fraction: float = allowed(Range(low=0, high=1, low_open=True), default=1.0)
@@ -156,6 +156,8 @@ class DataConfig:
     arrow_num_proc: int = allowed(Range(low=1), default=2)
     # sentences without gold a model may learn from (minilm_student): {corpora, max_sentences}
     unlabelled: dict[str, Any] | None = None
+    # a model's labels of unannotated training-side sentences (data/pseudo.py): {dir, corpora}
+    pseudo: dict[str, Any] | None = None
 
 
 @dataclass

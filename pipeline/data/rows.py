@@ -131,26 +131,31 @@ def training_rows(
     held_out: set[str],
     sources: Sequence[str],
     exclude_sources: Sequence[str] = (),
+    pseudo: Sequence[LabelledUnit] = (),
 ) -> list[LabelledUnit]:
     """Training sentences from documents outside the test side, by the sources asked for.
 
     `gold`: annotated sentences; `weak`: every other article sentence with its weak label (all of
     them when gold is not asked for); `external`: sentences of the extra sentence-level corpora,
     except those whose text is a held-out sentence's. Corpora named in `exclude_sources` give no
-    training sentences (their gold still counts on the test side).
+    training sentences (their gold still counts on the test side). `pseudo`: rows labelled by a
+    model (`pipeline.data.pseudo`), kept, like external ones, when `pseudo` is asked for.
     """
-    unknown = set(sources) - {"gold", "weak", "external"}
+    unknown = set(sources) - {"gold", "weak", "external", "pseudo"}
     if unknown:
         raise PipelineError(
-            f"unknown train source {sorted(unknown)[0]!r}; choose from: gold, weak, external"
+            f"unknown train source {sorted(unknown)[0]!r}; "
+            "choose from: gold, weak, external, pseudo"
         )
     held_texts = {r.text for r in rows if r.doc_id in held_out}
     chosen = []
-    for r in rows:
+    extra = [r for r in rows if r.external] if "external" in sources else []
+    extra += pseudo if "pseudo" in sources else []
+    for r in [*(r for r in rows if not r.external), *extra]:
         if r.kind != "sentence" or r.doc_id in held_out or r.label is None:
             continue
-        if r.external:
-            if "external" in sources and r.text not in held_texts:
+        if r.external or r.label_source == "pseudo":
+            if r.text not in held_texts:
                 chosen.append(r)
         elif r.source in exclude_sources:
             continue
