@@ -143,13 +143,22 @@ def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[Labe
     left_out = gold_subsample(
         rows, cfg["data"].get("gold_fraction", 1.0), cfg["seed"], held_out | dev_docs
     )
+    pseudo = []
+    if data.pseudo:  # a seeded sample of data.pseudo.max_sentences (null: all)
+        pseudo = unlabelled_rows(
+            data.pseudo.rows,
+            held_out | dev_docs,
+            set(),  # training_rows drops those of a held-out sentence's text
+            cfg["data"]["pseudo"].get("max_sentences"),
+            cfg["seed"],
+        )
     splits = Splits(
         train=training_rows(
             rows,
             held_out | dev_docs | left_out,
             cfg["data"]["train_sources"],
             cfg["data"].get("train_exclude_sources") or (),
-            data.pseudo.rows if data.pseudo else (),
+            pseudo,
         ),
         test=[r for r in gold if r.doc_id in held_out],
         dev=[r for r in gold if r.doc_id in dev_docs],

@@ -74,6 +74,9 @@ def test_runs_train_on_pseudo_labels_only_beside_the_models_test_side(pseudo_dir
     trained = metrics["data"]["train"]
     n_pseudo = json.loads((pseudo_dir / "manifest.json").read_text())["sentences"]
     assert sum(trained["pseudo/pseudo"][label] for label in LABELS) == n_pseudo
+    sampled = [*overrides, "data.pseudo.max_sentences=25", "force=true"]
+    metrics = run_experiment(compose_config(sampled), tmp_path / "sampled", sampled)
+    assert sum(metrics["data"]["train"]["pseudo/pseudo"][label] for label in LABELS) == 25
     moved = [*overrides, "eval.split_seed=3"]
     with pytest.raises(PipelineError, match="trained on .* of this run's test documents"):
         run_experiment(compose_config(moved), tmp_path / "moved", moved)
