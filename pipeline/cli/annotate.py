@@ -105,10 +105,10 @@ def corpus_articles(cfg: dict, corpus: str | None) -> list[Article]:
 
 
 def candidates(
-    articles: Sequence[Article], annotations_dir: str | Path, predictor: Predictor
+    articles: Sequence[Article], gold: dict[str, list[Annotation]], predictor: Predictor
 ) -> list[Candidate]:
-    """Every sentence of `articles` that has no gold label, pre-labelled by `predictor`."""
-    gold = annotations_by_doc(load_annotations(annotations_dir))
+    """Every sentence of `articles` without a label in `gold` (annotations by document),
+    pre-labelled by `predictor`."""
     todo = []
     for article in articles:
         units = predictor.splitter(article.text)
@@ -167,7 +167,8 @@ def export_batch(args: argparse.Namespace) -> None:
     cfg = compose_config(args.overrides)
     run_dir = Path(args.run) if args.run else latest_completed_run(cfg["paths"]["experiments_dir"])
     predictor = Predictor(run_dir)
-    found = candidates(corpus_articles(cfg, args.corpus), cfg["data"]["annotations_dir"], predictor)
+    gold = annotations_by_doc(load_annotations(cfg["data"]["annotations_dir"]))
+    found = candidates(corpus_articles(cfg, args.corpus), gold, predictor)
     chosen = order_candidates(found, args.order, args.seed)[: args.n]
     records = [c.record(f"run:{run_dir.name}") for c in chosen]
     if args.format == "labelstudio":
@@ -201,11 +202,11 @@ def make_pseudo_labels(args: argparse.Namespace) -> None:
     model_dir = run_dir / args.model if args.model else run_dir
     predictor = Predictor(run_dir, model_dir=model_dir)
     test_side = {unit_id.rsplit("#", 1)[0] for unit_id in run_predictions(run_dir)}
-    annotated = {a.doc for a in load_annotations(data_cfg["annotations_dir"])}
+    gold = annotations_by_doc(load_annotations(data_cfg["annotations_dir"]))
     pool = [
         a
         for a in load_articles({**data_cfg, "corpora": data_cfg["pseudo"]["corpora"]})
-        if a.doc_id not in test_side | annotated
+        if a.doc_id not in test_side and a.doc_id not in gold
     ]
     chosen = sample_articles(pool, predictor.splitter, args.n, args.seed)
     made_by = f"{read_manifest(model_dir)['model']} ({model_dir.relative_to(run_dir.parent)})"
@@ -219,7 +220,7 @@ def make_pseudo_labels(args: argparse.Namespace) -> None:
             "annotator": f"model:{made_by}",
             "score": round(c.confidence, 4),
         }
-        for c in candidates(chosen, data_cfg["annotations_dir"], predictor)
+        for c in candidates(chosen, gold, predictor)
     ]
     manifest = {
         "made_by": made_by,

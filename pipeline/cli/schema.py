@@ -156,7 +156,7 @@ class DataConfig:
     arrow_num_proc: int = allowed(Range(low=1), default=2)
     # sentences without gold a model may learn from (minilm_student): {corpora, max_sentences}
     unlabelled: dict[str, Any] | None = None
-    # a model's labels of unannotated training-side sentences (data/pseudo.py): {dir, corpora}
+    # a model's labels of unannotated sentences (data/pseudo.py): {dir, corpora, max_sentences}
     pseudo: dict[str, Any] | None = None
 
 

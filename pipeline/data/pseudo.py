@@ -22,6 +22,7 @@ from pipeline.data.corpora import load_articles
 from pipeline.data.rows import LabelledUnit
 
 MANIFEST = "manifest.json"
+LABELS_FILE = "labels.jsonl"
 LABEL_SOURCE = "pseudo"
 
 
@@ -35,14 +36,12 @@ class PseudoLabels:
     made_by: str
 
 
-def write_pseudo_labels(
-    directory: str | Path, records: Sequence[dict], manifest: dict, name: str = "labels.jsonl"
-) -> Path:
-    """Write `records` and the manifest into `directory` (created if missing); return the
-    records' file."""
+def write_pseudo_labels(directory: str | Path, records: list[dict], manifest: dict) -> Path:
+    """Write `records` (`labels.jsonl`) and the manifest into `directory` (created if missing);
+    return the records' file."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
+    path = directory / LABELS_FILE
     write_jsonl(path, records)
     write_json(directory / MANIFEST, manifest)
     return path

@@ -139,7 +139,7 @@ def training_rows(
     them when gold is not asked for); `external`: sentences of the extra sentence-level corpora,
     except those whose text is a held-out sentence's. Corpora named in `exclude_sources` give no
     training sentences (their gold still counts on the test side). `pseudo`: rows labelled by a
-    model (`pipeline.data.pseudo`), kept, like external ones, when `pseudo` is asked for.
+    model (`pipeline.data.pseudo`), kept like external ones when `pseudo` is asked for.
     """
     unknown = set(sources) - {"gold", "weak", "external", "pseudo"}
     if unknown:
@@ -149,13 +149,11 @@ def training_rows(
         )
     held_texts = {r.text for r in rows if r.doc_id in held_out}
     chosen = []
-    extra = [r for r in rows if r.external] if "external" in sources else []
-    extra += pseudo if "pseudo" in sources else []
-    for r in [*(r for r in rows if not r.external), *extra]:
+    for r in rows:
         if r.kind != "sentence" or r.doc_id in held_out or r.label is None:
             continue
-        if r.external or r.label_source == "pseudo":
-            if r.text not in held_texts:
+        if r.external:
+            if "external" in sources and r.text not in held_texts:
                 chosen.append(r)
         elif r.source in exclude_sources:
             continue
@@ -165,6 +163,8 @@ def training_rows(
             chosen.append(
                 replace(r, label=r.weak_label, label_source="weak", annotator="weak_labeler")
             )
+    if "pseudo" in sources:
+        chosen += [r for r in pseudo if r.doc_id not in held_out and r.text not in held_texts]
     return chosen
 
 
