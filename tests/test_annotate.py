@@ -123,3 +123,18 @@ def test_label_studio_import(capsys, tiny_run, gold_dir, tmp_path):
     (tmp_path / "ls.json").write_text(json.dumps(tasks))
     assert run_import(tmp_path / "ls.json", gold_dir, "--annotator", "ann-x") == 0
     assert {(a.label, a.annotator) for a in load_annotations(gold_dir)} == {("policy", "ann-x")}
+
+
+def test_ceiling_scores_every_checkthat_gold_sentence(capsys):
+    """`annotate ceiling` reads the project's gold of CheckThat! train/dev and the corpus."""
+    from pipeline.data.corpora import REPO_ROOT
+
+    gold_files = sorted((REPO_ROOT / "data/annotations/checkthat2025").glob("*.jsonl"))
+    n_gold = sum(len(p.read_text().splitlines()) for p in gold_files)
+    assert main(["ceiling", "--format", "json"]) == 0
+    train, dev, pooled = json.loads(capsys.readouterr().out)
+    assert train["part"].endswith("train_en.tsv") and dev["part"].endswith("dev_en.tsv")
+    assert pooled["n"] == train["n"] + dev["n"] == n_gold
+    for row in (train, dev, pooled):
+        low, high = json.loads(row["interval"])
+        assert low <= row["macro_f1"] <= high < 1.0

@@ -72,3 +72,39 @@ def test_the_headline_metric_leaves_opinion_out_and_sources_are_scored_apart():
     assert lo <= metrics["macro_f1_3"] <= hi
     assert metrics["by_source"]["news"]["macro_f1"] == 1.0
     assert metrics["by_source"]["checkthat"]["n"] == 1
+
+
+def test_gold_ceiling_scores_the_gold_as_the_evaluation_scores_a_model(tmp_path):
+    import pytest
+
+    from pipeline.core.errors import PipelineError
+    from pipeline.evaluation.external import gold_ceiling
+
+    header = "sentence_id\tsentence\tlabel\n"
+    (tmp_path / "ct").mkdir()
+    (tmp_path / "ct/a.tsv").write_text(
+        header + "s1\tOne.\tSUBJ\ns2\tTwo.\tSUBJ\ns3\tThree.\tOBJ\ns4\tFour.\tOBJ\ns5\tFive.\tOBJ\n"
+    )
+    (tmp_path / "ct/b.tsv").write_text(header + "t1\tSix.\tSUBJ\nt2\tSeven.\tOBJ\n")
+    gold = {  # s5 has no gold and is left out
+        "ct/a.tsv#s1": "opinion",
+        "ct/a.tsv#s2": "quote",
+        "ct/a.tsv#s3": "opinion",
+        "ct/a.tsv#s4": "fact",
+        "ct/b.tsv#t1": "opinion",
+        "ct/b.tsv#t2": "policy",
+    }
+    a, b, pooled = gold_ceiling(gold, ("ct/a.tsv", "ct/b.tsv"), str(tmp_path))
+    # part a: SUBJ and OBJ each P = R = 1/2; part b: both right
+    assert (a["n"], a["macro_f1"], a["obj_called_opinion"], a["subj_called_other"]) == (
+        4,
+        0.5,
+        1,
+        1,
+    )
+    assert (b["n"], b["macro_f1"]) == (2, 1.0)
+    # pooled: SUBJ P = R = 2/3, OBJ P = R = 2/3
+    assert pooled["part"] == "pooled" and pooled["n"] == 6
+    assert abs(pooled["macro_f1"] - 2 / 3) < 1e-9
+    with pytest.raises(PipelineError, match="no gold-labelled sentence"):
+        gold_ceiling({}, ("ct/b.tsv",), str(tmp_path))

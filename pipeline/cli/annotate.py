@@ -6,13 +6,16 @@
     python -m pipeline.annotate import FILE [--annotator NAME] [--overwrite] [config overrides ...]
     python -m pipeline.annotate agreement FIRST.jsonl SECOND.jsonl
     python -m pipeline.annotate pseudo --run RUN [--model teacher] [-n 20000] [--output DIR]
+    python -m pipeline.annotate ceiling [--format table|md|csv|json]
 
 Export writes sentences that have no gold label yet, with the pre-label and confidence of a finished
 run's model (a pre-label is never gold), least confident first by default (uncertainty sampling).
 Import validates every record before anything is written: a bad record stops the import with its
 line (or task) number, and the gold files are left as they were. Pseudo writes a model's labels of
 whole unannotated articles (`data.pseudo.corpora`, outside the run's test side) as standoff pseudo
-labels, never gold (`pipeline/data/pseudo.py`).
+labels, never gold (`pipeline/data/pseudo.py`). Ceiling scores the gold of CheckThat! train/dev
+as `eval=checkthat` scores a model (opinion -> SUBJ) against the corpus's own SUBJ/OBJ labels: the
+most a model true to the gold can reach on that evaluation.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from pipeline.data.annotations import (
 )
 from pipeline.data.corpora import Article, load_articles
 from pipeline.data.pseudo import write_pseudo_labels
+from pipeline.evaluation.external import CHECKTHAT_TRAINING, gold_ceiling
 from pipeline.models.base import read_manifest
 from pipeline.predictor import Predictor
 from pipeline.runs import completed_runs
@@ -364,6 +368,13 @@ def report_stats(args: argparse.Namespace) -> None:
     print(render(gold_stats(Path(cfg["data"]["annotations_dir"])), args.format))
 
 
+def report_ceiling(args: argparse.Namespace) -> None:
+    cfg = compose_config(args.overrides)
+    gold = {a.doc: a.label for a in load_annotations(Path(cfg["data"]["annotations_dir"]))}
+    rows = gold_ceiling(gold, CHECKTHAT_TRAINING, cfg["data"].get("external_dir"))
+    print(render(rows, args.format))
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = ArgumentParser(prog="python -m pipeline.annotate", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -396,6 +407,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     pseudo.add_argument("--output", help="folder to write (default: data.pseudo.dir)")
     stats = commands.add_parser("stats", help="gold documents, sentences and labels per folder")
     stats.add_argument("--format", choices=("table", "md", "csv", "json"), default="table")
+    ceiling = commands.add_parser(
+        "ceiling", help="the CheckThat! score of the gold itself (opinion -> SUBJ)"
+    )
+    ceiling.add_argument("--format", choices=("table", "md", "csv", "json"), default="table")
     args = parse_with_overrides(parser, argv)
     args.argv = list(argv)
     return args
@@ -409,5 +424,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "agreement": report_agreement,
         "stats": report_stats,
         "pseudo": make_pseudo_labels,
+        "ceiling": report_ceiling,
     }
     return exit_code(lambda: commands[args.command](args))
