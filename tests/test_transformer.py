@@ -366,3 +366,19 @@ def test_setfit_tunes_the_encoder_and_reloads_without_pickle(tmp_path):
 def test_setfit_refuses_context():
     with pytest.raises(PipelineError, match="single sentences"):
         build_model("minilm_setfit", {"use_context": True}, seed=0)
+
+
+def test_sentence_pairs_fit_max_length_even_when_the_sentence_alone_is_longer():
+    from pipeline.models.encoders import load_tokenizer, resolve_checkpoint, tokenize
+
+    tokenizer = load_tokenizer(resolve_checkpoint(None))
+    long_text = "word " * 80
+    encoded = tokenize(
+        tokenizer, ["Short one.", long_text], ["A long previous sentence " * 9, ""], 32
+    )
+    lengths = [len(ids) for ids in encoded["input_ids"]]
+    assert lengths == [32, 32]
+    # the previous sentence is cut before the sentence to label
+    second = tokenizer.sep_token_id
+    ids = encoded["input_ids"][0]
+    assert tokenizer.decode(ids[ids.index(second) + 1 :], skip_special_tokens=True) == "short one."

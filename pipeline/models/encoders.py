@@ -58,7 +58,9 @@ def tokenize(tokenizer, texts: Sequence[str], prevs: Sequence[str] | None, max_l
 
     def encode(batch: dict) -> dict:
         if "prev" in batch:  # previous sentence first, the sentence to label second
-            truncation = "only_first" if max_length else False
+            # longest first: the previous sentence is cut first, and a sentence that alone is
+            # longer than max_length is cut too (only_first would fail on it)
+            truncation = "longest_first" if max_length else False
             return tokenizer(
                 batch["prev"], batch["text"], truncation=truncation, max_length=max_length
             )
