@@ -87,25 +87,32 @@ class Data:
     annotations: list[Annotation]
     test_sides: list[set[str]]
     unlabelled: list[LabelledUnit] = field(default_factory=list)  # see `unlabelled_pool`
+    # documents no fold trains, tunes or scores on (the test side, under `eval.cv_scope=training`)
+    set_aside: set[str] = field(default_factory=set)
     pseudo: PseudoLabels | None = None  # when data.train_sources has `pseudo`
 
 
 def load_data(cfg: dict, record: RunRecord) -> Data:
     """Split and label the configured data and choose the test side of each fold: the seeded
-    `eval.test_fraction` of the gold documents, or `eval.folds` folds of them."""
+    `eval.test_fraction` of the gold documents, or `eval.folds` folds of them (with
+    `eval.cv_scope=training`, folds of the other documents, the test side set aside)."""
     rows, annotations, record.data_fingerprint = build_rows(cfg)
     eval_cfg = cfg["eval"]
+    test_side = test_documents(rows, eval_cfg["test_fraction"], eval_cfg["split_seed"])
+    set_aside: set[str] = set()
     if eval_cfg.get("folds"):
-        sides = fold_documents(rows, eval_cfg["folds"], eval_cfg["split_seed"])
+        if eval_cfg.get("cv_scope", "all") == "training":
+            set_aside = test_side
+        sides = fold_documents(rows, eval_cfg["folds"], eval_cfg["split_seed"], set_aside)
     else:
-        sides = [test_documents(rows, eval_cfg["test_fraction"], eval_cfg["split_seed"])]
+        sides = [test_side]
     pseudo = None
     if "pseudo" in cfg["data"]["train_sources"]:
         pseudo = load_pseudo_labels(cfg["data"])
         record.data_fingerprint = fingerprint(
             [record.data_fingerprint, pseudo.made_by, *(f"{r.id}{r.label}" for r in pseudo.rows)]
         )
-    return Data(rows, annotations, sides, pseudo=pseudo)
+    return Data(rows, annotations, sides, pseudo=pseudo, set_aside=set_aside)
 
 
 def unlabelled_pool(cfg: dict, rows: Sequence[LabelledUnit]) -> list[LabelledUnit]:
@@ -130,24 +137,25 @@ def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[Labe
     """One fold: the weak labeler fit beside its test side, every row weak-labelled by it, and the
     data divided by article (the dev share for tuning drawn from the other documents only)."""
     held_out = data.test_sides[fold]
+    unseen = held_out | data.set_aside  # what nothing of this fold may learn from
     if data.pseudo:
-        check_test_side(data.pseudo, held_out)
-    labeler = fit_labeler(data.rows, held_out, cfg["labeler"], cfg["seed"])
+        check_test_side(data.pseudo, unseen)
+    labeler = fit_labeler(data.rows, unseen, cfg["labeler"], cfg["seed"])
     rows = apply_weak_labels(data.rows, labeler)
     dev_docs = (
-        test_documents(rows, cfg["eval"]["dev_fraction"], cfg["eval"]["split_seed"] + 1, held_out)
+        test_documents(rows, cfg["eval"]["dev_fraction"], cfg["eval"]["split_seed"] + 1, unseen)
         if cfg["eval"].get("dev_fraction")
         else set()
     )
     gold = gold_rows(rows, data.annotations)
     left_out = gold_subsample(
-        rows, cfg["data"].get("gold_fraction", 1.0), cfg["seed"], held_out | dev_docs
+        rows, cfg["data"].get("gold_fraction", 1.0), cfg["seed"], unseen | dev_docs
     )
     pseudo = []
     if data.pseudo:  # a seeded sample of data.pseudo.max_sentences (null: all)
         pseudo = unlabelled_rows(
             data.pseudo.rows,
-            held_out | dev_docs,
+            unseen | dev_docs,
             set(),  # training_rows drops those of a held-out sentence's text
             cfg["data"]["pseudo"].get("max_sentences"),
             cfg["seed"],
@@ -155,7 +163,7 @@ def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[Labe
     splits = Splits(
         train=training_rows(
             rows,
-            held_out | dev_docs | left_out,
+            unseen | dev_docs | left_out,
             cfg["data"]["train_sources"],
             cfg["data"].get("train_exclude_sources") or (),
             pseudo,
@@ -166,8 +174,8 @@ def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[Labe
     if data.unlabelled:
         splits.unlabelled = unlabelled_rows(
             data.unlabelled,
-            held_out | dev_docs,
-            {r.text for r in splits.test + splits.dev},
+            unseen | dev_docs,
+            {r.text for r in gold if r.doc_id in unseen | dev_docs},
             cfg["data"]["unlabelled"].get("max_sentences"),
             cfg["seed"],
         )
@@ -194,7 +202,9 @@ WARM_UP = 16
 
 
 def _scores(model: Model, rows: Sequence[LabelledUnit]) -> np.ndarray:
-    return predict_scores(model, [r.text for r in rows], [r.prev_text for r in rows])
+    return predict_scores(
+        model, [r.text for r in rows], [r.prev_text for r in rows], [r.next_text for r in rows]
+    )
 
 
 def configured_model(cfg: dict) -> Model:
@@ -218,6 +228,7 @@ def train(cfg: dict, model: Model, splits: Splits) -> float:
         [r.doc_id for r in rows],
         thresholds=bool(cfg["model"].get("thresholds")),
         unlabelled=([r.text for r in extra], [r.prev_text for r in extra]) if extra else None,
+        following=[r.next_text for r in rows],
     )
     return time.perf_counter() - began
 

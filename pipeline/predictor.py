@@ -45,12 +45,16 @@ class Predictor:
         self.workers = workers if parallel else 1
 
     def label_texts(
-        self, texts: Sequence[str], prevs: Sequence[str] | None = None
+        self,
+        texts: Sequence[str],
+        prevs: Sequence[str] | None = None,
+        nexts: Sequence[str] | None = None,
     ) -> list[tuple[str, dict[str, float]]]:
-        """(label, scores) for each text (`prevs`: the sentence before each, for context models)."""
+        """(label, scores) for each text (`prevs`, `nexts`: the sentences before and after each,
+        for models that read them)."""
         if not texts:
             return []
-        scores = predict_scores(self.model, texts, prevs)
+        scores = predict_scores(self.model, texts, prevs, nexts)
         labels = [self.model.labels[i] for i in scores.argmax(axis=1)]
         return [
             (label, dict(zip(self.model.labels, row)))
@@ -70,6 +74,7 @@ class Predictor:
                     (batch, chosen),
                     [units[i].text for i in chosen],
                     [units[i - 1].text if i else "" for i in chosen],
+                    [units[i + 1].text if i + 1 < len(units) else "" for i in chosen],
                 )
 
         for (batch, chosen), labelled in self.label_batches(batches()):
@@ -81,10 +86,16 @@ class Predictor:
     def label_records(
         self, records: Iterable[dict], batch_size: int = BATCH_SIZE
     ) -> Iterator[dict]:
-        """Label `{"id", "text"}` records in batches, keeping every other field."""
+        """Label `{"id", "text"}` records (optionally `prev`, `next`: the sentences before and
+        after) in batches, keeping every other field."""
         records = iter(records)
         batches = (
-            (batch, [r["text"] for r in batch], [r.get("prev") or "" for r in batch])
+            (
+                batch,
+                [r["text"] for r in batch],
+                [r.get("prev") or "" for r in batch],
+                [r.get("next") or "" for r in batch],
+            )
             for batch in iter(lambda: list(islice(records, batch_size)), [])
         )
         for batch, labelled in self.label_batches(batches):
@@ -92,10 +103,11 @@ class Predictor:
                 yield {**record, "label": label, "scores": scores}
 
     def label_batches(self, batches: Iterable[Batch]) -> Iterator[tuple[object, list]]:
-        """(key, `label_texts` of texts and prevs) for each (key, texts, prevs) batch, in order:
-        here, or in `workers` forked processes with at most `workers` + 1 batches in flight."""
+        """(key, `label_texts` of texts, prevs and nexts) for each (key, texts, prevs, nexts)
+        batch, in order: here, or in `workers` forked processes with at most `workers` + 1
+        batches in flight."""
         if self.workers <= 1:
-            yield from ((key, self.label_texts(texts, prevs)) for key, texts, prevs in batches)
+            yield from ((key, self.label_texts(*neighbours)) for key, *neighbours in batches)
             return
         _forked["predictor"] = self  # what the workers inherit
         signal.pthread_sigmask(
@@ -107,8 +119,8 @@ class Predictor:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         with pool:
             pending: deque = deque()
-            for key, texts, prevs in batches:
-                pending.append((key, pool.apply_async(_label_in_worker, (texts, prevs))))
+            for key, *neighbours in batches:
+                pending.append((key, pool.apply_async(_label_in_worker, neighbours)))
                 if len(pending) > self.workers:
                     key, result = pending.popleft()
                     yield key, result.get()
@@ -117,8 +129,9 @@ class Predictor:
                 yield key, result.get()
 
 
-# A batch to label: a key that comes back with its labels, the texts, the sentence before each.
-Batch = tuple[object, list[str], list[str]]
+# A batch to label: a key that comes back with its labels, the texts, the sentences before and
+# after each.
+Batch = tuple[object, list[str], list[str], list[str]]
 # The predictor a forked worker inherits from its parent.
 _forked: dict[str, Predictor] = {}
 
@@ -130,8 +143,10 @@ def _worker_signals() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
-def _label_in_worker(texts: list[str], prevs: list[str]) -> list[tuple[str, dict[str, float]]]:
-    return _forked["predictor"].label_texts(texts, prevs)
+def _label_in_worker(
+    texts: list[str], prevs: list[str], nexts: list[str]
+) -> list[tuple[str, dict[str, float]]]:
+    return _forked["predictor"].label_texts(texts, prevs, nexts)
 
 
 def _splitter_config(config: dict, run_dir: Path) -> dict:

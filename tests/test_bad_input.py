@@ -173,6 +173,12 @@ BAD_RECORDS = {
         '{"text": "a", "prev": 3}\n',
         'input.jsonl:1: "prev" must be a string',
     ),
+    "predict: next not text": (
+        "predict",
+        ".jsonl",
+        '{"text": "a", "next": ["b"]}\n',
+        'input.jsonl:1: "next" must be a string',
+    ),
     "import: broken JSON line": (
         "import",
         ".jsonl",

@@ -69,6 +69,22 @@ def test_each_fold_trains_and_tunes_beside_its_test_side_only():
     assert sorted(tested) == sorted(r.id for r in everything)  # every gold sentence tested once
 
 
+def test_a_training_scope_sets_the_test_side_aside_in_every_fold():
+    base = ["experiment=smoke", "eval.dev_fraction=0.3", "labeler=majority"]
+    test_side = load_data(compose_config(base), SimpleNamespace()).test_sides[0]
+    cfg = compose_config([*base, f"eval.folds={FOLDS}", "eval.cv_scope=training"])
+    data = load_data(cfg, SimpleNamespace())
+    assert data.set_aside == test_side and len(data.test_sides) == FOLDS
+    gold_docs = _docs(gold_rows(data.rows, data.annotations))
+    assert set().union(*data.test_sides) == gold_docs - test_side  # each other document once
+    for fold, side in enumerate(data.test_sides):
+        splits, _, _ = divide(cfg, data, fold)
+        assert _docs(splits.test) == side and splits.train
+        assert not (_docs(splits.train) | _docs(splits.dev)) & (side | test_side)
+    with pytest.raises(PipelineError, match="eval.cv_scope"):
+        compose_config([*base, f"eval.folds={FOLDS}", "eval.cv_scope=test"])
+
+
 @pytest.fixture(scope="module")
 def cv_run(tmp_path_factory) -> Path:
     """A completed `experiment=smoke eval.folds=3` run, composed and run in-process (the weak

@@ -69,6 +69,11 @@ def test_gold_overrides_weak_and_sources_are_recorded():
         ("opinion", "weak", "majority", "opinion"),
         (None, None, None, None),
     ]
+    assert [(r.prev_text, r.next_text) for r in rows] == [
+        ("", units[1].text),
+        (units[0].text, units[2].text),
+        (units[1].text, ""),
+    ]
     ds = to_dataset(rows)
     assert ds.num_rows == 3
     assert {"label", "label_source", "annotator", "weak_label", "lf_policy_legislation"} <= set(

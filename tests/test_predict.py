@@ -77,3 +77,36 @@ def test_sigterm_leaves_no_output_and_exits_130(tiny_run, tmp_path):
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130 and stderr.strip() == "error: interrupted", stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_model_that_reads_the_sentence_after_gets_it_in_articles_and_records(
+    tiny_run, seed_text, workers
+):
+    import numpy as np
+    from conftest import TOY_LABELS, TOY_TEXTS
+
+    from pipeline.models import build_model, fit_model, predict_scores
+
+    nexts = [*TOY_TEXTS[1:], ""]
+    model = build_model("tfidf_roles", {"following_weight": 1.0, "min_df": 1}, seed=0)
+    fit_model(model, TOY_TEXTS, TOY_LABELS, ["", *TOY_TEXTS[:-1]], following=nexts)
+    predictor = Predictor(tiny_run, workers=workers)
+    predictor.model = model
+    rows = [r for r in predictor.label_article(seed_text) if r["label"]]
+    units = [u for u in predictor.splitter(seed_text)]
+    chosen = [i for i, u in enumerate(units) if u.kind == "sentence"]
+    expected = predict_scores(
+        model,
+        [units[i].text for i in chosen],
+        [units[i - 1].text if i else "" for i in chosen],
+        [units[i + 1].text if i + 1 < len(units) else "" for i in chosen],
+    )
+    got = np.array([[r["scores"][label] for label in model.labels] for r in rows])
+    assert np.allclose(got, expected.round(6))
+    records = [
+        {"id": 0, "text": TOY_TEXTS[0], "next": TOY_TEXTS[1]},
+        {"id": 1, "text": TOY_TEXTS[0]},
+    ]
+    with_next, without = predictor.label_records(records)
+    assert with_next["scores"] != without["scores"]

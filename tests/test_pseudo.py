@@ -51,7 +51,7 @@ def test_pseudo_labels_are_standoff_records_of_unannotated_articles(tiny_run, ps
         assert 0 <= r["score"] <= 1
 
 
-def test_loaded_rows_carry_the_model_as_annotator_and_the_sentence_before(pseudo_dir):
+def test_loaded_rows_carry_the_model_as_annotator_and_the_sentences_around(pseudo_dir):
     pseudo = load_pseudo_labels(
         compose_config(["data=tiny", f"data.pseudo.dir={pseudo_dir}"])["data"]
     )
@@ -59,6 +59,9 @@ def test_loaded_rows_carry_the_model_as_annotator_and_the_sentence_before(pseudo
     first, second = pseudo.rows[:2]
     assert first.label_source == "pseudo" and first.annotator.startswith("model:tfidf_logreg")
     assert first.prev_text == "" and second.prev_text == first.text
+    assert first.next_text == second.text
+    last_of_doc = [r for r in pseudo.rows if r.doc_id == first.doc_id][-1]
+    assert last_of_doc.next_text == ""
     assert second.doc_id == first.doc_id and second.start > first.end - 1
 
 

@@ -114,3 +114,47 @@ def test_tfidf_roles_learns_saves_and_loads_the_same(params, tmp_path):
     assert (scores.argmax(axis=1) == np.array(LABELS_)).all()
     save_model(model, "tfidf_roles", tmp_path)
     assert np.allclose(predict_scores(load_model(tmp_path), TEXTS, PREVS), scores)
+
+
+def test_the_sentence_after_is_read_only_with_its_weight_and_survives_saving(tmp_path):
+    nexts = [*TEXTS[1:], ""]
+    on = fit_model(
+        build_model("tfidf_roles", {"following_weight": 1.0}, seed=0),
+        TEXTS,
+        LABELS_,
+        PREVS,
+        GROUPS,
+        following=nexts,
+    )
+    scores = predict_scores(on, TEXTS, PREVS, nexts)
+    assert not np.allclose(predict_scores(on, TEXTS, PREVS, [""] * len(TEXTS)), scores)
+    save_model(on, "tfidf_roles", tmp_path / "on")
+    assert np.allclose(predict_scores(load_model(tmp_path / "on"), TEXTS, PREVS, nexts), scores)
+    off = fit_model(build_model("tfidf_roles", {}, seed=0), TEXTS, LABELS_, PREVS, GROUPS)
+    assert np.allclose(predict_scores(off, TEXTS, PREVS, nexts), predict_scores(off, TEXTS, PREVS))
+
+
+def test_a_model_saved_before_a_setting_existed_loads_with_its_default(tmp_path):
+    import json
+
+    model = fit_model(build_model("tfidf_roles", {}, seed=0), TEXTS, LABELS_, PREVS, GROUPS)
+    save_model(model, "tfidf_roles", tmp_path)
+    manifest = json.loads((tmp_path / "model.json").read_text())
+    del manifest["settings"]["following_weight"]
+    (tmp_path / "model.json").write_text(json.dumps(manifest))
+    loaded = load_model(tmp_path)
+    assert loaded.following_weight == 0.0
+    assert np.allclose(predict_scores(loaded, TEXTS, PREVS), predict_scores(model, TEXTS, PREVS))
+
+
+def test_only_a_model_that_reads_the_sentence_after_is_given_it():
+    # tfidf_structure takes no `following` keyword: passing the sentences after must not reach it
+    model = fit_model(
+        build_model("tfidf_structure", {}, seed=0),
+        TEXTS,
+        LABELS_,
+        PREVS,
+        GROUPS,
+        following=[*TEXTS[1:], ""],
+    )
+    assert predict_scores(model, TEXTS, PREVS, [*TEXTS[1:], ""]).shape == (len(TEXTS), 4)

@@ -41,13 +41,14 @@ _KEYS = {"run_dir", "input", "output", "batch_size", "max_article_mb", "workers"
 
 
 def read_records(path: Path) -> Iterator[dict]:
-    """Stream `{"id", "text"}` records (id defaults to the line number; an optional `prev` string is
-    the sentence before, for context models)."""
+    """Stream `{"id", "text"}` records (id defaults to the line number; optional `prev` and `next`
+    strings are the sentences before and after, for models that read them)."""
     for number, record in iter_jsonl(path, allow_empty=False):
         if not isinstance(record.get("text"), str):
             raise PipelineError(f'{path}:{number}: expected an object with a "text" string')
-        if not isinstance(record.get("prev", ""), (str, type(None))):
-            raise PipelineError(f'{path}:{number}: "prev" must be a string')
+        for key in ("prev", "next"):
+            if not isinstance(record.get(key, ""), (str, type(None))):
+                raise PipelineError(f'{path}:{number}: "{key}" must be a string')
         record.setdefault("id", number)
         yield record
 

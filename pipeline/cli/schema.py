@@ -191,6 +191,8 @@ class EvalConfig:
     confidence: float = allowed(Range(0, 1, low_open=True, high_open=True))
     external: list[str] = MISSING
     folds: int | None = optional_key(Range(low=2, or_null=True))  # k-fold CV; unset or null: off
+    # training: folds of the documents outside the test side, which no fold sees (selection)
+    cv_scope: str = optional_key(OneOf(("all", "training")))
 
 
 @dataclass

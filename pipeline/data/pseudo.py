@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.core.errors import PipelineError
@@ -48,8 +48,8 @@ def write_pseudo_labels(directory: str | Path, records: list[dict], manifest: di
 
 
 def _rows(annotations: Sequence[Annotation], texts: dict[str, str]) -> list[LabelledUnit]:
-    """One row per record, in document order; the sentence before is the previous record of the
-    same document (whole articles are labelled, so it is the sentence before)."""
+    """One row per record, in document order; the sentences before and after are the previous and
+    next records of the same document (whole articles are labelled, so they are)."""
     rows: list[LabelledUnit] = []
     for ann in sorted(annotations, key=lambda a: (a.doc, a.start)):
         text = texts[ann.doc][ann.start : ann.end]
@@ -73,6 +73,9 @@ def _rows(annotations: Sequence[Annotation], texts: dict[str, str]) -> list[Labe
                 votes=(),
             )
         )
+    for i, after in enumerate(rows[1:]):
+        if after.doc_id == rows[i].doc_id:
+            rows[i] = replace(rows[i], next_text=after.text)
     return rows
 
 

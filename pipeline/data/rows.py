@@ -36,6 +36,7 @@ class LabelledUnit:
     weak_label: str | None
     external: bool
     votes: tuple[int, ...]
+    next_text: str = ""  # the unit after it in its document ("" for the last, or none)
 
 
 def gold_rows(
@@ -96,12 +97,15 @@ def test_documents(
     return held
 
 
-def fold_documents(rows: Sequence[LabelledUnit], k: int, seed: int) -> list[set[str]]:
-    """The gold-annotated documents in `k` seeded folds (cross-validation), stratified by source
-    as `test_documents` is: each source's documents in one seeded permutation, dealt round-robin
-    into the folds (a source with a single gold document joins the largest). Every document is in
-    exactly one fold; more folds than the largest source has documents is an error."""
-    strata = _strata(rows)
+def fold_documents(
+    rows: Sequence[LabelledUnit], k: int, seed: int, exclude: set[str] = frozenset()
+) -> list[set[str]]:
+    """The gold-annotated documents not in `exclude` in `k` seeded folds (cross-validation),
+    stratified by source as `test_documents` is: each source's documents in one seeded
+    permutation, dealt round-robin into the folds (a source with a single gold document joins the
+    largest). Every such document is in exactly one fold; more folds than the largest source has
+    documents is an error."""
+    strata = _strata(rows, exclude)
     largest = max(map(len, strata))
     if largest < k:
         raise PipelineError(

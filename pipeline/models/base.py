@@ -3,7 +3,8 @@ saved beside a manifest (`model.json`) that names its registry version and its l
 
 A model classifies sentences into label ids (positions in its `labels`). It receives the same
 inputs whatever it is: the sentences, the sentence before each (`context`) and, when fitting, the
-article of each (`groups`, for a grouped dev split). Register a new one with
+article of each (`groups`, for a grouped dev split); a model that sets `reads_following` also gets
+the sentence after each (`following`). Register a new one with
 `@MODELS.register("name")` on a `Model` subclass whose constructor parameters are the config's
 `model.params` (plus `seed`); `configs/model/<name>.yaml` lists them.
 """
@@ -43,6 +44,8 @@ class Model(ABC):
     uses_all_cores: ClassVar[bool] = False
     # True when `fit` also learns from unlabelled sentences (`unlabelled=(texts, context)`)
     uses_unlabelled: ClassVar[bool] = False
+    # True when `fit` and `predict_proba` also read the sentence after each (`following=`)
+    reads_following: ClassVar[bool] = False
 
     @abstractmethod
     def fit(
@@ -96,10 +99,12 @@ def fit_model(
     groups: Sequence[str] | None = None,
     thresholds: bool = False,
     unlabelled: tuple[Sequence[str], Sequence[str]] | None = None,
+    following: Sequence[str] | None = None,
 ) -> Model:
     """Fit, refusing an empty training set in one line; `unlabelled` (texts, the sentence before
-    each) goes to models that learn from it. With `thresholds`, then tune per-label decision
-    offsets on the model's own dev split, or else on out-of-fold training scores."""
+    each) goes to models that learn from it, `following` (the sentence after each) to models that
+    read it. With `thresholds`, then tune per-label decision offsets on the model's own dev
+    split, or else on out-of-fold training scores."""
     if not len(texts):
         raise PipelineError(
             "no training sentences: check the data sources and the labeler settings"
@@ -107,10 +112,10 @@ def fit_model(
     texts, y = list(texts), np.asarray(label_ids)
     blank = copy.deepcopy(model) if thresholds else None
     extra = {"unlabelled": unlabelled} if model.uses_unlabelled else {}
-    model.fit(texts, y, context=context, groups=groups, **extra)
+    model.fit(texts, y, context=context, groups=groups, **extra, **_after(model, following))
     if thresholds:
         held_out = model.held_out_scores() or (
-            _out_of_fold(blank, texts, y, context, groups),
+            _out_of_fold(blank, texts, y, context, groups, following),
             y,
         )
         model.offsets = tune_offsets(*held_out)
@@ -123,28 +128,43 @@ def _out_of_fold(
     y: np.ndarray,
     context: Sequence[str] | None,
     groups: Sequence[str] | None,
+    following: Sequence[str] | None,
 ) -> np.ndarray:
     def pick(values, idx):
         return None if values is None else [values[i] for i in idx]
 
     def fit(model: Model, idx: np.ndarray) -> Model:
         return model.fit(
-            pick(texts, idx), y[idx], context=pick(context, idx), groups=pick(groups, idx)
+            pick(texts, idx),
+            y[idx],
+            context=pick(context, idx),
+            groups=pick(groups, idx),
+            **_after(model, pick(following, idx)),
         )
 
     def predict(model: Model, idx: np.ndarray) -> np.ndarray:
-        return model.predict_proba(pick(texts, idx), context=pick(context, idx))
+        return model.predict_proba(
+            pick(texts, idx), context=pick(context, idx), **_after(model, pick(following, idx))
+        )
 
     return out_of_fold_scores(blank, fit, predict, y, groups, len(blank.labels))
 
 
+def _after(model: Model, following: Sequence[str] | None) -> dict:
+    """The `following` keyword for a model that reads the sentence after, else nothing."""
+    return {"following": following} if model.reads_following else {}
+
+
 def predict_scores(
-    model: Model, texts: Sequence[str], context: Sequence[str] | None = None
+    model: Model,
+    texts: Sequence[str],
+    context: Sequence[str] | None = None,
+    following: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Scores over all of the model's labels (columns in label-id order); labels the model never
-    saw in training score zero."""
+    saw in training score zero. `context`/`following`: the sentences before and after each."""
     texts = list(texts)
-    raw = model.predict_proba(texts, context=context)
+    raw = model.predict_proba(texts, context=context, **_after(model, following))
     scores = np.zeros((len(texts), len(model.labels)))
     scores[:, np.asarray(model.classes_, dtype=int)] = raw
     return scores if model.offsets is None else apply_offsets(scores, model.offsets)

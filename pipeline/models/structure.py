@@ -93,14 +93,25 @@ def vote_features(texts: Sequence[str], prevs: Sequence[str]) -> np.ndarray:
 
 @dataclass
 class Inputs:
-    """Sentences, the sentence before each, and their features that need no fitting."""
+    """Sentences, the sentences before (and after) each, and their features that need no
+    fitting."""
 
     texts: list[str]
     prevs: list[str]
     fixed: np.ndarray
+    nexts: list[str] | None = None
 
     def take(self, idx: np.ndarray) -> Inputs:
-        return Inputs([self.texts[i] for i in idx], [self.prevs[i] for i in idx], self.fixed[idx])
+        def pick(values: list[str]) -> list[str]:
+            return [values[i] for i in idx]
+
+        nexts = None if self.nexts is None else pick(self.nexts)
+        return Inputs(pick(self.texts), pick(self.prevs), self.fixed[idx], nexts)
+
+
+def neighbours(texts: Sequence[str], others: Sequence[str] | None) -> list[str]:
+    """The sentence before (or after) each text, "" where there is none."""
+    return [p or "" for p in others] if others is not None else [""] * len(texts)
 
 
 def tfidf_matrix(vectorizer: object, texts: list[str], fit: bool) -> sp.spmatrix:
@@ -151,7 +162,7 @@ class TfidfStructure(Model):
 
     def _inputs(self, texts: Sequence[str], context: Sequence[str] | None) -> Inputs:
         texts = list(texts)
-        prevs = [p or "" for p in context] if context is not None else [""] * len(texts)
+        prevs = neighbours(texts, context)
         fixed = np.hstack([structure_features(texts, prevs), vote_features(texts, prevs)])
         return Inputs(texts, prevs, self.structure_weight * fixed)
 
@@ -191,9 +202,11 @@ class TfidfStructure(Model):
     def load(cls, directory: Path, settings: dict, **serving) -> TfidfStructure:
         no_serving_options(cls.__name__, serving)
         parts = load_skops(directory / MODEL_FILE)
-        model = cls(**{name: settings[name] for name in cls.SERVED})
+        # a setting or part that a model saved before it existed keeps its default
+        model = cls(**{name: settings[name] for name in cls.SERVED if name in settings})
         for key, attr in cls.PARTS.items():
-            setattr(model, attr, parts[key])
+            if key in parts:
+                setattr(model, attr, parts[key])
         model.classes_ = model.clf.classes_
         return model
 
@@ -220,8 +233,14 @@ class TfidfRoles(TfidfStructure):
         "lsa_weight",
         "static_weight",
         "checkpoint",
+        "following_weight",
     )
-    PARTS = TfidfStructure.PARTS | {"abstract": "abstract_features", "lsa": "lsa"}
+    PARTS = TfidfStructure.PARTS | {
+        "abstract": "abstract_features",
+        "lsa": "lsa",
+        "following": "following_features",
+    }
+    reads_following = True
 
     def __init__(
         self,
@@ -242,6 +261,7 @@ class TfidfRoles(TfidfStructure):
         lsa_dims: int = 100,
         static_weight: float = 1.0,
         checkpoint: str | None = None,
+        following_weight: float = 0.0,
         dev_fraction: float = 0.0,
         seed: int = 0,
     ):
@@ -270,11 +290,19 @@ class TfidfRoles(TfidfStructure):
         self.abstract_weight, self.lsa_weight = abstract_weight, lsa_weight
         self.static_weight, self.checkpoint = static_weight, checkpoint
         self.static = StaticVectors(checkpoint)
+        self.following_weight = following_weight
+        self.following_features = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         self.dev_fraction, self.seed = dev_fraction, seed
         self._held_out: tuple[np.ndarray, np.ndarray] | None = None
 
-    def _inputs(self, texts: Sequence[str], context: Sequence[str] | None) -> Inputs:
+    def _inputs(
+        self,
+        texts: Sequence[str],
+        context: Sequence[str] | None,
+        following: Sequence[str] | None = None,
+    ) -> Inputs:
         base = super()._inputs(texts, context)
+        nexts = neighbours(base.texts, following)
         blocks = [base.fixed]
         if self.role_weight:
             blocks.append(self.role_weight * role_features(base.texts, base.prevs))
@@ -282,7 +310,10 @@ class TfidfRoles(TfidfStructure):
             blocks.append(self.prev_role_weight * sentence_cues(base.prevs))
         if self.static_weight:
             blocks.append(self.static_weight * self.static.vectors(base.texts))
-        return Inputs(base.texts, base.prevs, np.hstack(blocks))
+        if self.following_weight:  # the sentence after: its role cues, quotation state, frame
+            after = np.hstack([sentence_cues(nexts), structure_features(nexts, base.texts)])
+            blocks.append(self.following_weight * after)
+        return Inputs(base.texts, base.prevs, np.hstack(blocks), nexts)
 
     def _blocks(self, inputs: Inputs, fit: bool) -> list[sp.spmatrix]:
         blocks = super()._blocks(inputs, fit)
@@ -300,10 +331,13 @@ class TfidfRoles(TfidfStructure):
             topics = self.lsa.transform(words)
             topics /= np.maximum(np.linalg.norm(topics, axis=1, keepdims=True), 1e-9)
             blocks.append(sp.csr_matrix(self.lsa_weight * topics))
+        if self.following_weight:
+            after = tfidf_matrix(self.following_features, inputs.nexts, fit)
+            blocks.append(self.following_weight * after)
         return blocks
 
-    def fit(self, texts, labels, *, context=None, groups=None) -> TfidfRoles:
-        inputs, y = self._inputs(texts, context), np.asarray(labels)
+    def fit(self, texts, labels, *, context=None, groups=None, following=None) -> TfidfRoles:
+        inputs, y = self._inputs(texts, context, following), np.asarray(labels)
         self._held_out = None
         # one thread: on a few thousand rows the solver's and the SVD's steps are too small for
         # threads to pay, and on a busy machine their waiting doubles the time
@@ -316,6 +350,9 @@ class TfidfRoles(TfidfStructure):
                 self._held_out = (scores, y[dev_idx])
             self._fit_inputs(inputs, y)
         return self
+
+    def predict_proba(self, texts, *, context=None, following=None) -> np.ndarray:
+        return self._proba(self._inputs(texts, context, following))
 
     def held_out_scores(self) -> tuple[np.ndarray, np.ndarray] | None:
         return self._held_out

@@ -48,8 +48,8 @@ def _article_rows(
     votes: Sequence[Sequence[int] | None],
     gold: Sequence[Annotation],
 ) -> list[LabelledUnit]:
-    """One article's units, each with the unit before it, its LF votes (None: not a sentence)
-    and its gold label where annotated (matched by `match_units`)."""
+    """One article's units, each with the units before and after it, its LF votes (None: not a
+    sentence) and its gold label where annotated (matched by `match_units`)."""
     gold_of = match_units(units, gold)
     rows = []
     for i, (unit, prev, unit_votes) in enumerate(zip(units, prevs, votes)):
@@ -71,6 +71,7 @@ def _article_rows(
                 weak_label=None,
                 external=False,
                 votes=_votes_row(unit_votes),
+                next_text=units[i + 1].text if i + 1 < len(units) else "",
             )
         )
     return rows
