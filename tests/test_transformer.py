@@ -64,6 +64,10 @@ def test_tiny_fine_tune_saves_a_standard_model_folder(tmp_path):
     model = fit_model(build_model("minilm_finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
     assert model.history and model.history[0]["step"] == 3
     scores = predict_scores(model, TEXTS, PREVS)
+    # a sentence given without the one before is read as a first sentence is in training
+    assert np.allclose(
+        predict_scores(model, TEXTS), predict_scores(model, TEXTS, [""] * len(TEXTS))
+    )
     save_model(model, NAME, tmp_path)
     folder = tmp_path / "hf_model"
     assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()

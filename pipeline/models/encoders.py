@@ -150,10 +150,12 @@ class EncoderModel(Model):
         return torch
 
     def features(self, texts: Sequence[str], context: Sequence[str] | None) -> Features:
-        """Tokenised texts (pairs with the sentence before each when `use_context`)."""
-        dataset = tokenize(
-            self.tokenizer, texts, context if self.use_context else None, self.max_length
-        )
+        """Tokenised texts (pairs with the sentence before each when `use_context`; a text given
+        without one is paired with "", as a first sentence is in training)."""
+        prevs = None
+        if self.use_context:
+            prevs = [""] * len(texts) if context is None else context
+        dataset = tokenize(self.tokenizer, texts, prevs, self.max_length)
         return Features(dataset, self.tokenizer.pad_token_id)
 
     def settings(self) -> dict:
