@@ -148,14 +148,13 @@ def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[Labe
         else set()
     )
     gold = gold_rows(rows, data.annotations)
-    left_out = gold_subsample(
-        rows, cfg["data"].get("gold_fraction", 1.0), cfg["seed"], unseen | dev_docs
-    )
+    not_trained = unseen | dev_docs
+    left_out = gold_subsample(rows, cfg["data"].get("gold_fraction", 1.0), cfg["seed"], not_trained)
     pseudo = []
     if data.pseudo:  # a seeded sample of data.pseudo.max_sentences (null: all)
         pseudo = unlabelled_rows(
             data.pseudo.rows,
-            unseen | dev_docs,
+            not_trained,
             set(),  # training_rows drops those of a held-out sentence's text
             cfg["data"]["pseudo"].get("max_sentences"),
             cfg["seed"],
@@ -163,7 +162,7 @@ def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[Labe
     splits = Splits(
         train=training_rows(
             rows,
-            unseen | dev_docs | left_out,
+            not_trained | left_out,
             cfg["data"]["train_sources"],
             cfg["data"].get("train_exclude_sources") or (),
             pseudo,
@@ -174,8 +173,8 @@ def divide(cfg: dict, data: Data, fold: int) -> tuple[Splits, Labeler, list[Labe
     if data.unlabelled:
         splits.unlabelled = unlabelled_rows(
             data.unlabelled,
-            unseen | dev_docs,
-            {r.text for r in gold if r.doc_id in unseen | dev_docs},
+            not_trained,
+            {r.text for r in gold if r.doc_id in not_trained},
             cfg["data"]["unlabelled"].get("max_sentences"),
             cfg["seed"],
         )

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.cli.compare import render, run_predictions
+from pipeline.cli.compare import FORMATS, render, run_predictions
 from pipeline.cli.hydra_config import compose_config, parse_with_overrides
 from pipeline.core.errors import ArgumentParser, PipelineError, exit_code
 from pipeline.core.files import atomic_write_text, iter_jsonl, read_text_file, write_jsonl
@@ -406,11 +406,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     pseudo.add_argument("--seed", type=int, default=0, help="for the draw of articles")
     pseudo.add_argument("--output", help="folder to write (default: data.pseudo.dir)")
     stats = commands.add_parser("stats", help="gold documents, sentences and labels per folder")
-    stats.add_argument("--format", choices=("table", "md", "csv", "json"), default="table")
+    stats.add_argument("--format", choices=FORMATS, default="table")
     ceiling = commands.add_parser(
         "ceiling", help="the CheckThat! score of the gold itself (opinion -> SUBJ)"
     )
-    ceiling.add_argument("--format", choices=("table", "md", "csv", "json"), default="table")
+    ceiling.add_argument("--format", choices=FORMATS, default="table")
     args = parse_with_overrides(parser, argv)
     args.argv = list(argv)
     return args

@@ -14,9 +14,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.cli.compare import render
+from pipeline.cli.compare import FORMATS, render
 from pipeline.core.errors import ArgumentParser, exit_code
-from pipeline.evaluation.external import EXTERNAL_EVALUATIONS, evaluate_subjectivity
+from pipeline.evaluation.external import (
+    EXTERNAL_EVALUATIONS,
+    evaluate_subjectivity,
+    summary_row,
+)
 from pipeline.models import load_model
 from pipeline.runs import require_completed
 
@@ -25,14 +29,7 @@ def rescore(run_dir: Path, name: str, external_dir: str | None) -> dict:
     """One row: the run, and the external evaluation `name` of its saved model."""
     require_completed(run_dir)
     scores = evaluate_subjectivity(load_model(run_dir), name, external_dir)
-    return {
-        "run": str(run_dir),
-        "evaluation": name,
-        "n": scores["n"],
-        "macro_f1": scores["macro_f1"],
-        "subj_precision": scores["per_class"]["SUBJ"]["precision"],
-        "subj_recall": scores["per_class"]["SUBJ"]["recall"],
-    }
+    return {"run": str(run_dir), "evaluation": name, **summary_row(scores)}
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -40,7 +37,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("runs", nargs="+", help="finished run folders")
     parser.add_argument("--external", choices=EXTERNAL_EVALUATIONS.names(), default="checkthat")
     parser.add_argument("--external-dir", help="the external corpora (default: as runs find them)")
-    parser.add_argument("--format", choices=("table", "md", "csv", "json"), default="table")
+    parser.add_argument("--format", choices=FORMATS, default="table")
     return parser.parse_args(argv)
 
 

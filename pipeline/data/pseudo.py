@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core.errors import PipelineError
@@ -50,32 +50,34 @@ def write_pseudo_labels(directory: str | Path, records: list[dict], manifest: di
 def _rows(annotations: Sequence[Annotation], texts: dict[str, str]) -> list[LabelledUnit]:
     """One row per record, in document order; the sentences before and after are the previous and
     next records of the same document (whole articles are labelled, so they are)."""
+    ordered = sorted(annotations, key=lambda a: (a.doc, a.start))
+    spans = [texts[a.doc][a.start : a.end] for a in ordered]
+
+    def neighbour(i: int, j: int) -> str:  # the text of record j if it is of record i's document
+        return spans[j] if 0 <= j < len(ordered) and ordered[j].doc == ordered[i].doc else ""
+
     rows: list[LabelledUnit] = []
-    for ann in sorted(annotations, key=lambda a: (a.doc, a.start)):
-        text = texts[ann.doc][ann.start : ann.end]
-        prev = rows[-1].text if rows and rows[-1].doc_id == ann.doc else ""
+    for i, (ann, text) in enumerate(zip(ordered, spans)):
         rows.append(
             LabelledUnit(
                 id=f"{ann.doc}#{ann.start}-{ann.end}",
                 doc_id=ann.doc,
                 source=LABEL_SOURCE,
-                index=len(rows),
+                index=i,
                 start=ann.start,
                 end=ann.end,
                 kind="sentence",
                 text=text,
-                prev_text=prev,
+                prev_text=neighbour(i, i - 1),
                 label=ann.label,
                 label_source=LABEL_SOURCE,
                 annotator=ann.annotator,
                 weak_label=None,
                 external=False,
                 votes=(),
+                next_text=neighbour(i, i + 1),
             )
         )
-    for i, after in enumerate(rows[1:]):
-        if after.doc_id == rows[i].doc_id:
-            rows[i] = replace(rows[i], next_text=after.text)
     return rows
 
 

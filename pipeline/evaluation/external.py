@@ -42,6 +42,17 @@ def binary_scores(gold: np.ndarray, pred: np.ndarray) -> dict:
     }
 
 
+def summary_row(scores: dict) -> dict:
+    """The headline of `binary_scores`: n, macro-F1 and SUBJ precision and recall."""
+    subj = scores["per_class"]["SUBJ"]
+    return {
+        "n": scores["n"],
+        "macro_f1": scores["macro_f1"],
+        "subj_precision": subj["precision"],
+        "subj_recall": subj["recall"],
+    }
+
+
 def subjectivity_scores(model: Model, paths: Sequence[str], external_dir: str | None) -> dict:
     """Score a four-label model on subjectivity test sets.
 
@@ -69,7 +80,7 @@ def gold_ceiling(
     interval. A model that reproduced the gold exactly would score this; it is the ceiling of the
     evaluation for a model true to LABELS.md. Also: how many OBJ sentences the gold calls opinion,
     and how many SUBJ ones it calls something else."""
-    rows, pooled = [], ([], [])
+    parts = []
     for path in paths:
         matched = [
             s
@@ -78,26 +89,21 @@ def gold_ceiling(
         ]
         theirs = np.array([s.label == "opinion" for s in matched], dtype=int)
         ours = np.array([gold[s.sent_id] == "opinion" for s in matched], dtype=int)
-        rows.append(_ceiling_row(path, theirs, ours))
-        pooled[0].extend(theirs)
-        pooled[1].extend(ours)
+        parts.append((path, theirs, ours))
     if len(paths) > 1:
-        rows.append(_ceiling_row("pooled", np.array(pooled[0]), np.array(pooled[1])))
-    return rows
+        _, all_theirs, all_ours = zip(*parts)
+        parts.append(("pooled", np.concatenate(all_theirs), np.concatenate(all_ours)))
+    return [_ceiling_row(*part) for part in parts]
 
 
 def _ceiling_row(part: str, theirs: np.ndarray, ours: np.ndarray) -> dict:
     if not len(theirs):
         raise PipelineError(f"{part}: no gold-labelled sentence of this part")
-    scores = binary_scores(theirs, ours)
     low, high = bootstrap_interval(theirs, ours, score=subj_obj_macro_f1)
     return {
         "part": part,
-        "n": scores["n"],
-        "macro_f1": scores["macro_f1"],
+        **summary_row(binary_scores(theirs, ours)),
         "interval": f"[{low:.3f}, {high:.3f}]",
-        "subj_precision": scores["per_class"]["SUBJ"]["precision"],
-        "subj_recall": scores["per_class"]["SUBJ"]["recall"],
         "obj_called_opinion": int(((theirs == 0) & (ours == 1)).sum()),
         "subj_called_other": int(((theirs == 1) & (ours == 0)).sum()),
     }

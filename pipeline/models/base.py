@@ -150,6 +150,11 @@ def _out_of_fold(
     return out_of_fold_scores(blank, fit, predict, y, groups, len(blank.labels))
 
 
+def neighbours(texts: Sequence[str], others: Sequence[str] | None) -> list[str]:
+    """The sentence before (or after) each text, "" where there is none."""
+    return [p or "" for p in others] if others is not None else [""] * len(texts)
+
+
 def _after(model: Model, following: Sequence[str] | None) -> dict:
     """The `following` keyword for a model that reads the sentence after, else nothing."""
     return {"following": following} if model.reads_following else {}

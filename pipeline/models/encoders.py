@@ -16,7 +16,7 @@ import numpy as np
 from pipeline.core.errors import PipelineError
 from pipeline.core.files import load_skops, save_skops
 from pipeline.core.labels import LABELS
-from pipeline.models.base import MODELS, Model, no_serving_options
+from pipeline.models.base import MODELS, Model, neighbours, no_serving_options
 from pipeline.models.checkpoints import known_checkpoint_folder
 
 DEFAULT_CHECKPOINT = "all-MiniLM-L6-v2"
@@ -58,8 +58,8 @@ def tokenize(tokenizer, texts: Sequence[str], prevs: Sequence[str] | None, max_l
 
     def encode(batch: dict) -> dict:
         if "prev" in batch:  # previous sentence first, the sentence to label second
-            # longest first: the previous sentence is cut first, and a sentence that alone is
-            # longer than max_length is cut too (only_first would fail on it)
+            # longest first: the longer of the two loses tokens first, so a sentence that alone is
+            # longer than max_length is cut too (only_first cuts the previous one only, and fails)
             truncation = "longest_first" if max_length else False
             return tokenizer(
                 batch["prev"], batch["text"], truncation=truncation, max_length=max_length
@@ -152,9 +152,7 @@ class EncoderModel(Model):
     def features(self, texts: Sequence[str], context: Sequence[str] | None) -> Features:
         """Tokenised texts (pairs with the sentence before each when `use_context`; a text given
         without one is paired with "", as a first sentence is in training)."""
-        prevs = None
-        if self.use_context:
-            prevs = [""] * len(texts) if context is None else context
+        prevs = neighbours(texts, context) if self.use_context else None
         dataset = tokenize(self.tokenizer, texts, prevs, self.max_length)
         return Features(dataset, self.tokenizer.pad_token_id)
 

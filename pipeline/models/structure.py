@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from pipeline.core.files import load_skops, save_skops
 from pipeline.models import tfidf_features
-from pipeline.models.base import MODELS, Model, no_serving_options
+from pipeline.models.base import MODELS, Model, neighbours, no_serving_options
 from pipeline.models.linear import class_weight_of, tfidf
 from pipeline.models.roles import abstract_text, role_features, sentence_cues
 from pipeline.models.static_vectors import StaticVectors
@@ -107,11 +107,6 @@ class Inputs:
 
         nexts = None if self.nexts is None else pick(self.nexts)
         return Inputs(pick(self.texts), pick(self.prevs), self.fixed[idx], nexts)
-
-
-def neighbours(texts: Sequence[str], others: Sequence[str] | None) -> list[str]:
-    """The sentence before (or after) each text, "" where there is none."""
-    return [p or "" for p in others] if others is not None else [""] * len(texts)
 
 
 def tfidf_matrix(vectorizer: object, texts: list[str], fit: bool) -> sp.spmatrix:
