@@ -386,3 +386,31 @@ def test_sentence_pairs_fit_max_length_even_when_the_sentence_alone_is_longer():
     second = tokenizer.sep_token_id
     ids = encoded["input_ids"][0]
     assert tokenizer.decode(ids[ids.index(second) + 1 :], skip_special_tokens=True) == "short one."
+
+
+def test_context_tokens_keep_the_end_of_the_previous_sentence():
+    from pipeline.models.encoders import load_tokenizer, resolve_checkpoint, tokenize
+
+    tokenizer = load_tokenizer(resolve_checkpoint(None))
+    prev = 'The minister told reporters on Monday, "we will not raise taxes," he said.'
+    encoded = tokenize(tokenizer, ["Taxes rose."], [prev], 64, context_tokens=6)
+    ids = encoded["input_ids"][0]
+    first = ids[1 : ids.index(tokenizer.sep_token_id)]
+    assert len(first) == 6
+    assert tokenizer.decode(first) == tokenizer.decode(tokenizer(prev)["input_ids"][-7:-1])
+    short = tokenize(tokenizer, ["Taxes rose."], ["Yes."], 64, context_tokens=6)
+    assert short["input_ids"] == tokenize(tokenizer, ["Taxes rose."], ["Yes."], 64)["input_ids"]
+
+
+def test_a_context_student_learns_from_a_teacher_without_context(tmp_path):
+    params = {**TINY_STUDENT, "use_context": True, "context_tokens": 4}
+    model = fit_model(build_model("minilm_student", params, seed=0), TEXTS, Y, PREVS, GROUPS)
+    save_model(model, "minilm_student", tmp_path)
+    teacher, student = load_model(tmp_path / "teacher"), load_model(tmp_path)
+    assert not teacher.use_context and (student.use_context, student.context_tokens) == (True, 4)
+    scores = predict_scores(student, TEXTS, PREVS)
+    assert np.allclose(predict_scores(model, TEXTS, PREVS), scores, atol=1e-5)
+    # the end of the sentence before is read: changing its start leaves the scores as they are
+    starts = [f"Quite unrelated words here, {p}" if p else p for p in PREVS]
+    assert np.allclose(predict_scores(student, TEXTS, starts), scores, atol=1e-5)
+    assert not np.array_equal(predict_scores(student, TEXTS, [""] * len(TEXTS)), scores)

@@ -47,8 +47,24 @@ def load_tokenizer(source: str):
         raise PipelineError(f"cannot load model {source!r}: {str(err).splitlines()[0]}") from None
 
 
-def tokenize(tokenizer, texts: Sequence[str], prevs: Sequence[str] | None, max_length: int):
-    """A `datasets.Dataset` of token ids (no padding: batches are padded as they are formed)."""
+def last_tokens(tokenizer, texts: Sequence[str], n: int) -> list[str]:
+    """Each text cut to its last `n` tokens (from the first character of the n-th last)."""
+    offsets = tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True)
+    return [
+        text if len(spans) <= n else text[spans[-n][0] :]
+        for text, spans in zip(texts, offsets["offset_mapping"])
+    ]
+
+
+def tokenize(
+    tokenizer,
+    texts: Sequence[str],
+    prevs: Sequence[str] | None,
+    max_length: int,
+    context_tokens: int | None = None,
+):
+    """A `datasets.Dataset` of token ids (no padding: batches are padded as they are formed); each
+    previous sentence keeps its last `context_tokens` tokens if set."""
     from datasets import Dataset
     from datasets.fingerprint import generate_random_fingerprint
 
@@ -58,6 +74,8 @@ def tokenize(tokenizer, texts: Sequence[str], prevs: Sequence[str] | None, max_l
 
     def encode(batch: dict) -> dict:
         if "prev" in batch:  # previous sentence first, the sentence to label second
+            if context_tokens:
+                batch["prev"] = last_tokens(tokenizer, batch["prev"], context_tokens)
             # longest first: the longer of the two loses tokens first, so a sentence that alone is
             # longer than max_length is cut too (only_first cuts the previous one only, and fails)
             truncation = "longest_first" if max_length else False
@@ -127,6 +145,7 @@ class EncoderModel(Model):
         self,
         checkpoint: str | None = None,
         use_context: bool = False,
+        context_tokens: int | None = None,
         max_length: int = 128,
         batch_size: int = 32,
         seed: int = 0,
@@ -134,6 +153,7 @@ class EncoderModel(Model):
     ):
         self.checkpoint = checkpoint or DEFAULT_CHECKPOINT
         self.use_context = use_context
+        self.context_tokens = context_tokens
         self.max_length = max_length
         self.batch_size = batch_size
         self.seed = seed
@@ -153,16 +173,28 @@ class EncoderModel(Model):
         """Tokenised texts (pairs with the sentence before each when `use_context`; a text given
         without one is paired with "", as a first sentence is in training)."""
         prevs = neighbours(texts, context) if self.use_context else None
-        dataset = tokenize(self.tokenizer, texts, prevs, self.max_length)
+        dataset = tokenize(self.tokenizer, texts, prevs, self.max_length, self.context_tokens)
         return Features(dataset, self.tokenizer.pad_token_id)
 
     def settings(self) -> dict:
         return {
             "checkpoint": self.checkpoint,
             "use_context": self.use_context,
+            "context_tokens": self.context_tokens,
             "max_length": self.max_length,
             "batch_size": self.batch_size,
         }
+
+
+def saved_encoder(settings: dict) -> dict:
+    """The reading settings of a saved encoder model (`context_tokens` came later: runs saved
+    before it read the whole sentence before)."""
+    return {
+        "use_context": settings["use_context"],
+        "context_tokens": settings.get("context_tokens"),
+        "max_length": settings["max_length"],
+        "batch_size": settings["batch_size"],
+    }
 
 
 @MODELS.register("minilm_embed_logreg")
@@ -219,8 +251,7 @@ class EmbeddingLogreg(EncoderModel):
     @classmethod
     def load(cls, directory: Path, settings: dict, **serving) -> EmbeddingLogreg:
         no_serving_options("minilm_embed_logreg", serving)
-        keep = ("checkpoint", "use_context", "max_length", "batch_size")
-        model = cls(**{key: settings[key] for key in keep})
+        model = cls(checkpoint=settings["checkpoint"], **saved_encoder(settings))
         model.head = load_skops(directory / cls.HEAD_FILE)
         model.classes_ = model.head.classes_
         return model

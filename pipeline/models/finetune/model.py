@@ -23,6 +23,7 @@ from pipeline.models.encoders import (
     EncoderModel,
     load_tokenizer,
     resolve_checkpoint,
+    saved_encoder,
     torch_module,
 )
 from pipeline.models.finetune.distil import student_of, train_student
@@ -282,9 +283,7 @@ class FineTuned(EncoderModel):
         quantize = (saved[1] if runtime == saved[0] else None) if quantize == "saved" else quantize
         model = cls(
             checkpoint=str(folder),
-            use_context=settings["use_context"],
-            max_length=settings["max_length"],
-            batch_size=settings["batch_size"],
+            **saved_encoder(settings),
             runtime=runtime,
             quantize=quantize,
         )

@@ -39,6 +39,7 @@ class Student(FineTuned):
         teacher_epochs: int = 3,
         teacher_learning_rate: float = 3e-5,
         teacher_num_layers: int | None = None,
+        teacher_use_context: bool = False,
         **finetune,
     ):
         super().__init__(**finetune)
@@ -47,6 +48,7 @@ class Student(FineTuned):
         self.teacher_epochs = teacher_epochs
         self.teacher_learning_rate = teacher_learning_rate
         self.teacher_num_layers = teacher_num_layers
+        self.teacher_use_context = teacher_use_context
         self.n_unlabelled = 0
         self.seconds: dict[str, float] = {}  # of each part of `fit`, so a run's budget can be read
         self._trained_teacher: FineTuned | None = None
@@ -69,7 +71,8 @@ class Student(FineTuned):
             dev_fraction=self.args.dev_fraction,
             patience=self.args.patience,
             max_steps=self.args.max_steps,
-            use_context=self.use_context,
+            use_context=self.teacher_use_context,
+            context_tokens=self.context_tokens,
             max_length=self.max_length,
             batch_size=self.batch_size,
             length_buckets=self.args.length_buckets,
