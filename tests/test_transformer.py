@@ -256,6 +256,7 @@ def test_distillation_returns_a_new_student_and_leaves_the_teacher():
         ({"quantize": "int4"}, "quantize must be null or int8"),
         ({"runtime": "tensorrt"}, "runtime must be one of"),
         ({"runtime": "torch", "quantize": "int8"}, "needs model.params.runtime=onnx"),
+        ({"context_dropout": 1.0}, "context_dropout must be in"),
     ],
 )
 def test_bad_serving_options_are_refused_in_one_line(params, message):
@@ -414,3 +415,17 @@ def test_a_context_student_learns_from_a_teacher_without_context(tmp_path):
     starts = [f"Quite unrelated words here, {p}" if p else p for p in PREVS]
     assert np.allclose(predict_scores(student, TEXTS, starts), scores, atol=1e-5)
     assert not np.array_equal(predict_scores(student, TEXTS, [""] * len(TEXTS)), scores)
+
+
+def test_context_dropout_empties_a_seeded_share_of_training_rows_only():
+    from pipeline.models.finetune.training import drop_context
+
+    context = [f"sentence {i}" for i in range(1000)]
+    train_idx = np.arange(800)
+    read = drop_context(context, train_idx, 0.25, seed=3)
+    emptied = [i for i, prev in enumerate(read) if not prev]
+    assert 200 < len(emptied) < 300 and max(emptied) < 800  # dev rows keep theirs
+    assert all(read[i] == context[i] for i in range(1000) if i not in emptied)
+    assert drop_context(context, train_idx, 0.25, seed=3) == read
+    assert drop_context(context, train_idx, 0.0, seed=3) is context
+    assert drop_context(None, train_idx, 0.25, seed=3) is None

@@ -38,6 +38,7 @@ from pipeline.models.finetune.training import (
     TrainingArguments,
     class_weights,
     dev_split,
+    drop_context,
     predict_probabilities,
     train,
 )
@@ -99,9 +100,12 @@ class FineTuned(EncoderModel):
         distil_layers: int | None = None,
         distil_epochs: int = 3,
         length_buckets: bool = False,
+        context_dropout: float = 0.0,
         **encoder,
     ):
         super().__init__(**encoder)
+        if not 0 <= context_dropout < 1:
+            raise PipelineError(f"context_dropout must be in [0, 1), not {context_dropout}")
         self.runtime, self.quantize = check_serving(runtime, quantize)
         self.args = TrainingArguments(
             epochs=epochs,
@@ -117,6 +121,7 @@ class FineTuned(EncoderModel):
             distil_epochs=distil_epochs,
             batch_size=self.batch_size,
             length_buckets=length_buckets,
+            context_dropout=context_dropout,
         )
         self.history: list[dict] = []
         self._network = None
@@ -156,7 +161,8 @@ class FineTuned(EncoderModel):
         """Train a new network of `checkpoint` on the gold labels `y` (-1: none), or distil it from
         `teacher_probabilities` (one row per text); with `distil_layers`, shrink it; keep it."""
         source = self._start(resolve_checkpoint(self.checkpoint))
-        data = self.features(texts, context)
+        read = drop_context(context, train_idx, self.args.context_dropout, self.seed)
+        data = self.features(texts, read)
         hard_loss = self.hard_loss(y, train_idx)
         network = new_network(source, self.args.num_layers)
         rows = (data, y, train_idx, dev_idx)

@@ -76,6 +76,7 @@ class Student(FineTuned):
             max_length=self.max_length,
             batch_size=self.batch_size,
             length_buckets=self.args.length_buckets,
+            context_dropout=self.args.context_dropout,
             seed=self.seed,
             num_threads=self.num_threads,
         )

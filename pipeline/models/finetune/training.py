@@ -34,6 +34,19 @@ class TrainingArguments:
     distil_epochs: int = 3
     batch_size: int = 32
     length_buckets: bool = False  # batches of similar length (less padding computed)
+    context_dropout: float = 0.0  # share of training rows read without the sentence before
+
+
+def drop_context(
+    context: Sequence[str] | None, train_idx: np.ndarray, share: float, seed: int
+) -> Sequence[str] | None:
+    """`context` with the sentence before emptied for a seeded `share` of the training rows, so
+    that a context model also learns to read sentences that come alone (CheckThat!)."""
+    if context is None or not share:
+        return context
+    rng = np.random.default_rng(seed)
+    dropped = set(train_idx[rng.random(len(train_idx)) < share].tolist())
+    return ["" if i in dropped else prev for i, prev in enumerate(context)]
 
 
 def dev_split(
