@@ -6,7 +6,8 @@
 
 Training time comes from each run's metrics.json (`train_seconds`, the model fit alone). Inference
 throughput labels the first N sentences of the Wikinews 2019 sample through `pipeline.predict`'s
-Predictor (tokenisation included), after one warm-up batch, fastest of 3 passes. Ratios are to the
+Predictor with the units before and after each, as `label_article` passes them (tokenisation
+included), after one warm-up batch, fastest of 3 passes. Ratios are to the
 first model measured in the same invocation (training time: to the first that trains). A fine-tuned
 run is measured served each way (PyTorch float32, ONNX Runtime float32, ONNX Runtime int8), with
 each one's macro-F1 recomputed on the run's
@@ -44,13 +45,25 @@ from pipeline.split.news import split_text
 SERVING = (("torch", None), ("onnx", None), ("onnx", "int8"))
 
 
-def sentences(n: int) -> list[str]:
+Sample = tuple[list[str], list[str], list[str]]  # sentences, the unit before and after each
+
+
+def sentences(n: int) -> Sample:
+    """The first `n` sentences of the Wikinews 2019 sample with their neighbours in the article,
+    as `Predictor.label_article` passes them (models that read them get them)."""
     found = []
     for article in load_wikinews("wikinews-sample/wikinews_2019.csv"):
-        found += [u.text for u in split_text(article.text) if u.kind == "sentence"]
+        units = split_text(article.text)
+        texts = [u.text for u in units]
+        found += [
+            (unit.text, texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
+            for i, unit in enumerate(units)
+            if unit.kind == "sentence"
+        ]
         if len(found) >= n:
             break
-    return found[:n]
+    texts, prevs, nexts = (list(part) for part in zip(*found[:n]))
+    return texts, prevs, nexts
 
 
 def train(model: str, root: Path) -> Path:
@@ -70,16 +83,16 @@ def train(model: str, root: Path) -> Path:
     return run_dir
 
 
-def throughput(label, texts: list[str], passes: int = 3) -> float:
-    """Sentences per second of `label(texts)` in the fastest of `passes` passes (as `timeit`
+def throughput(label, sample: Sample, passes: int = 3) -> float:
+    """Sentences per second of `label(*sample)` in the fastest of `passes` passes (as `timeit`
     advises: slower passes measure the other jobs on a shared machine), after a warm-up batch."""
-    label(texts[:64])  # warm-up: lazy imports, first allocation
+    label(*(part[:64] for part in sample))  # warm-up: lazy imports, first allocation
     seconds = []
     for _ in range(passes):
         began = time.perf_counter()
-        label(texts)
+        label(*sample)
         seconds.append(time.perf_counter() - began)
-    return len(texts) / min(seconds)
+    return len(sample[0]) / min(seconds)
 
 
 def test_scores(label, run_dir: Path) -> tuple[float, float]:
@@ -92,10 +105,10 @@ def test_scores(label, run_dir: Path) -> tuple[float, float]:
 
 
 def label_ids(predictor: Predictor):
-    return lambda texts: [LABEL2ID[label] for label, _ in predictor.label_texts(texts)]
+    return lambda *sample: [LABEL2ID[label] for label, _ in predictor.label_texts(*sample)]
 
 
-def measure(run_dir: Path, texts: list[str]) -> list[tuple]:
+def measure(run_dir: Path, sample: Sample) -> list[tuple]:
     """(name, train s, sentences/s, macro-F1 3-way, 4-way) for a run; fine-tuned runs once per
     serving runtime, and a saved teacher beside its student."""
     metrics = json.loads((run_dir / "metrics.json").read_text())
@@ -105,21 +118,21 @@ def measure(run_dir: Path, texts: list[str]) -> list[tuple]:
     if not isinstance(predictor.model, FineTuned) or predictor.model.use_context:
         label = label_ids(predictor)
         return [
-            (name, train_s, throughput(label, texts), metrics["macro_f1_3"], metrics["macro_f1"])
+            (name, train_s, throughput(label, sample), metrics["macro_f1_3"], metrics["macro_f1"])
         ]
     rows = []
     for runtime, quantize in SERVING:  # the serving runtime is chosen when the run is loaded
         label = label_ids(Predictor(run_dir, runtime=runtime, quantize=quantize))
         serving = f"{name} {runtime} {quantize or 'float32'}"
-        rows.append((serving, train_s, throughput(label, texts), *test_scores(label, run_dir)))
+        rows.append((serving, train_s, throughput(label, sample), *test_scores(label, run_dir)))
     if (run_dir / TEACHER_FOLDER).is_dir():
         teacher = load_model(run_dir / TEACHER_FOLDER)
 
-        def label(texts: list[str]) -> list[int]:
-            return predict_scores(teacher, texts).argmax(axis=1).tolist()
+        def label(*sample: list[str]) -> list[int]:
+            return predict_scores(teacher, *sample).argmax(axis=1).tolist()
 
         rows.append(
-            (f"{name} teacher", None, throughput(label, texts), *test_scores(label, run_dir))
+            (f"{name} teacher", None, throughput(label, sample), *test_scores(label, run_dir))
         )
     return rows
 
@@ -132,10 +145,10 @@ def main() -> int:
     parser.add_argument("--models", default="tfidf_logreg,minilm_embed_logreg,minilm_finetune")
     parser.add_argument("--sentences", type=int, default=2000)
     args = parser.parse_args()
-    texts = sentences(args.sentences)
+    sample = sentences(args.sentences)
     with tempfile.TemporaryDirectory() as tmp:
         runs = args.runs or [train(m, Path(tmp)) for m in args.models.split(",")]
-        rows = [row for run_dir in runs for row in measure(run_dir, texts)]
+        rows = [row for run_dir in runs for row in measure(run_dir, sample)]
     base_speed = rows[0][2]
     base_train = next((row[1] for row in rows if row[1]), None)  # `rules` trains nothing
     print(
