@@ -41,6 +41,7 @@ from pipeline.models.finetune.model import FineTuned
 from pipeline.models.finetune.student import TEACHER_FOLDER
 from pipeline.predictor import Predictor
 from pipeline.split.news import split_text
+from pipeline.split.units import around
 
 SERVING = (("torch", None), ("onnx", None), ("onnx", "int8"))
 
@@ -54,12 +55,7 @@ def sentences(n: int) -> Sample:
     found = []
     for article in load_wikinews("wikinews-sample/wikinews_2019.csv"):
         units = split_text(article.text)
-        texts = [u.text for u in units]
-        found += [
-            (unit.text, texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
-            for i, unit in enumerate(units)
-            if unit.kind == "sentence"
-        ]
+        found += [(u.text, *around(units, i)) for i, u in enumerate(units) if u.kind == "sentence"]
         if len(found) >= n:
             break
     texts, prevs, nexts = (list(part) for part in zip(*found[:n]))

@@ -15,6 +15,7 @@ from pipeline.core.errors import PipelineError
 from pipeline.models import load_model, predict_scores
 from pipeline.runs import read_run_config, require_completed
 from pipeline.split import splitter_from_config
+from pipeline.split.units import around
 
 BATCH_SIZE = 10_000
 WORKERS = min(2, os.cpu_count() or 1)
@@ -70,12 +71,9 @@ class Predictor:
             for first in range(0, len(units), batch_size):
                 batch = range(first, min(first + batch_size, len(units)))
                 chosen = [i for i in batch if units[i].kind == "sentence"]
-                yield (
-                    (batch, chosen),
-                    [units[i].text for i in chosen],
-                    [units[i - 1].text if i else "" for i in chosen],
-                    [units[i + 1].text if i + 1 < len(units) else "" for i in chosen],
-                )
+                sides = [around(units, i) for i in chosen]
+                texts = [units[i].text for i in chosen]
+                yield (batch, chosen), texts, [p for p, _ in sides], [n for _, n in sides]
 
         for (batch, chosen), labelled in self.label_batches(batches()):
             by_unit = dict(zip(chosen, labelled))

@@ -9,7 +9,7 @@ with `@SPLITTERS.register("name")` on a function that returns it (its parameters
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 from pipeline.core.registry import Registry
@@ -28,6 +28,11 @@ class Unit:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def around(units: Sequence[Unit], i: int) -> tuple[str, str]:
+    """The texts of the units before and after `units[i]` ("" at either end of the article)."""
+    return units[i - 1].text if i else "", units[i + 1].text if i + 1 < len(units) else ""
 
 
 def is_blank(char: str) -> bool:

@@ -23,6 +23,7 @@ from pipeline.data.annotations import Annotation, annotations_by_doc, index_anno
 from pipeline.data.corpora import Article, LabelledSentence
 from pipeline.data.rows import LabelledUnit
 from pipeline.split import Unit, split_dataset
+from pipeline.split.units import around
 from pipeline.weak.labelers import Labeler
 from pipeline.weak.lfs import ABSTAIN, LABELING_FUNCTIONS, apply_lfs, majority_vote
 
@@ -71,7 +72,7 @@ def _article_rows(
                 weak_label=None,
                 external=False,
                 votes=_votes_row(unit_votes),
-                next_text=units[i + 1].text if i + 1 < len(units) else "",
+                next_text=around(units, i)[1],
             )
         )
     return rows
