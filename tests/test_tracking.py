@@ -109,6 +109,13 @@ def test_a_tracking_server_that_is_down_costs_one_warning_and_no_wait(tmp_path, 
     assert not (tmp_path / "mlflow.lock").exists()  # a server needs no lock in experiments_dir
 
 
+def server_env() -> dict[str, str]:
+    """The environment of a deployed server: without pytest's PYTEST_CURRENT_TEST, which switches
+    on MLflow's own test-time checks inside the server, and without background job execution."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    return env | {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+
+
 @pytest.fixture
 def mlflow_server(tmp_path):
     """A real `mlflow server` on 127.0.0.1 and a free port (SQLite store, artifacts served from
@@ -120,7 +127,7 @@ def mlflow_server(tmp_path):
         + ["--port", uri.rsplit(":", 1)[1], "--workers", "1", "--serve-artifacts"]
         + ["--backend-store-uri", f"sqlite:///{tmp_path}/server.db"]
         + ["--artifacts-destination", str(tmp_path / "server-artifacts")],
-        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+        env=server_env(),
         stdout=log_file,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -166,7 +173,8 @@ def test_parallel_jobs_log_runs_params_metrics_and_artifacts_to_a_tracking_serve
     logged = client.search_runs([client.get_experiment_by_name("default").experiment_id])
     by_name = {run.info.run_name: run for run in logged}
     run_dirs = find_runs(experiments)
-    assert len(logged) == 2 and sorted(by_name) == [d.name for d in run_dirs]
+    server_log = (tmp_path / "server.log").read_text()[-3000:]
+    assert len(logged) == 2 and sorted(by_name) == [d.name for d in run_dirs], (errors, server_log)
     for run_dir in run_dirs:
         run = by_name[run_dir.name]
         metrics = json.loads((run_dir / "metrics.json").read_text())
