@@ -4,8 +4,11 @@ import json
 
 import pytest
 
-from pipeline.cli.annotate import main
-from pipeline.data.annotations import load_annotations
+from pipeline.cli.annotate import candidates, main
+from pipeline.core.labels import LABELS
+from pipeline.data.annotations import Annotation, load_annotations, span_hash
+from pipeline.data.corpora import Article
+from pipeline.split import get_splitter
 
 
 @pytest.fixture
@@ -138,3 +141,31 @@ def test_ceiling_scores_every_checkthat_gold_sentence(capsys):
     for row in (train, dev, pooled):
         low, high = json.loads(row["interval"])
         assert low <= row["macro_f1"] <= high < 1.0
+
+
+class RecordingPredictor:
+    """Labels every sentence `fact` and keeps what `label_texts` was given."""
+
+    def __init__(self):
+        self.splitter = get_splitter("news")
+        self.calls = []
+
+    def label_texts(self, texts, prevs=None, nexts=None):
+        self.calls.append((list(texts), prevs and list(prevs), nexts and list(nexts)))
+        return [("fact", dict.fromkeys(LABELS, 0.25)) for _ in texts]
+
+
+def test_pre_labels_read_each_sentence_with_its_neighbours():
+    text = "The mayor spoke on Friday. She said taxes will rise. Critics disagree."
+    predictor = RecordingPredictor()
+    gold = {"a": [Annotation("a", 0, 26, span_hash(text[0:26]), "fact", "tester")]}
+    found = candidates([Article("a", text, "test")], gold, predictor)
+    assert [c.text for c in found] == ["She said taxes will rise.", "Critics disagree."]
+    assert [c.prev for c in found] == ["The mayor spoke on Friday.", "She said taxes will rise."]
+    assert predictor.calls == [
+        (
+            ["She said taxes will rise.", "Critics disagree."],
+            ["The mayor spoke on Friday.", "She said taxes will rise."],
+            ["Critics disagree.", ""],
+        )
+    ]

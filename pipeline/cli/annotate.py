@@ -50,6 +50,7 @@ from pipeline.evaluation.external import CHECKTHAT_TRAINING, gold_ceiling
 from pipeline.models.base import read_manifest
 from pipeline.predictor import Predictor
 from pipeline.runs import completed_runs
+from pipeline.split.units import around
 
 ORDERS = ("least_confident", "most_confident", "random", "document")
 IMPORT_DIR = "imported"
@@ -118,14 +119,15 @@ def candidates(
         units = predictor.splitter(article.text)
         labelled = match_units(units, gold.get(article.doc_id, []))
         todo += [
-            (article.doc_id, unit, units[i - 1].text if i else "")
+            (article.doc_id, unit, *around(units, i))
             for i, unit in enumerate(units)
             if unit.kind == "sentence" and i not in labelled
         ]
-    labels = predictor.label_texts([unit.text for _, unit, _ in todo])
+    doc_ids, units, prevs, nexts = zip(*todo) if todo else ((), (), (), ())
+    labels = predictor.label_texts([unit.text for unit in units], prevs, nexts)
     return [
         Candidate(doc, unit.start, unit.end, unit.text, prev, label, scores[label], scores)
-        for (doc, unit, prev), (label, scores) in zip(todo, labels)
+        for doc, unit, prev, (label, scores) in zip(doc_ids, units, prevs, labels)
     ]
 
 
