@@ -10,6 +10,10 @@ import pytest
 from pipeline.predictor import Predictor
 
 RUNS = Path(__file__).parent / "data" / "runs"
+# ONNX Runtime's int8 kernels differ by CPU: with AVX2 alone, u8s8 products can saturate
+# (VPMADDUBSW), with AVX-512 VNNI they do not; the same graph's scores moved by 0.03 between such
+# machines. Labels must match everywhere, scores to within this much.
+SCORE_ATOL = {"tfidf_logreg": 1e-4, "finetune": 0.05}
 
 
 @pytest.mark.parametrize("name", ["tfidf_logreg", "finetune"])
@@ -21,4 +25,4 @@ def test_an_old_run_folder_predicts_as_it_did(name):
     scores = np.array(
         [[row[k] for k in ("fact", "quote", "policy", "opinion")] for _, row in labelled]
     )
-    assert np.allclose(scores, expected["scores"], atol=1e-4)
+    assert np.allclose(scores, expected["scores"], atol=SCORE_ATOL[name])
