@@ -42,15 +42,20 @@ def seed_text() -> str:
     return read_text_file(find_external_file(SEED))
 
 
-@pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory) -> Path:
-    """A completed `experiment=smoke` run in a temporary experiments folder (composed and run
-    in-process; tests/test_cli.py runs the same through the command line)."""
+def run_smoke(root: Path, run_id: str, *overrides: str) -> Path:
+    """A completed `experiment=smoke` run (with `overrides`) under `root`, composed and run
+    in-process, in a folder named as Hydra names runs; its path."""
     from pipeline.cli.hydra_config import compose_config
     from pipeline.experiment import run_experiment
 
-    root = tmp_path_factory.mktemp("experiments")
-    cfg = compose_config(["experiment=smoke", f"paths.experiments_dir={root}"])
-    run_dir = root / "smoke" / f"{time.strftime('%Y%m%d-%H%M%S')}_tiny00"  # as Hydra names runs
-    run_experiment(cfg, run_dir, ["experiment=smoke"])
+    argv = ["experiment=smoke", *overrides]
+    run_dir = root / "smoke" / f"{time.strftime('%Y%m%d-%H%M%S')}_{run_id}"
+    run_experiment(compose_config([*argv, f"paths.experiments_dir={root}"]), run_dir, argv)
     return run_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """A completed `experiment=smoke` run in a temporary experiments folder (tests/test_cli.py
+    runs the same through the command line)."""
+    return run_smoke(tmp_path_factory.mktemp("experiments"), "tiny00")

@@ -42,6 +42,7 @@ def write_lines(path, records):
     return path
 
 
+@pytest.mark.slow
 def test_export_orders_by_confidence_and_skips_gold(capsys, tiny_run, gold_dir):
     records = [json.loads(x) for x in export(capsys, tiny_run, gold_dir, "-n", "6").splitlines()]
     assert len(records) == 6
@@ -102,6 +103,7 @@ def test_import_merges_validates_and_protects_gold(capsys, tiny_run, gold_dir, t
         (None, "b.jsonl:2: duplicate record"),
     ],
 )
+@pytest.mark.slow
 def test_bad_records_stop_the_import_whole(capsys, tiny_run, gold_dir, tmp_path, change, message):
     batch = [json.loads(x) for x in export(capsys, tiny_run, gold_dir, "-n", "2").splitlines()]
     good = [
@@ -128,6 +130,7 @@ def test_label_studio_import(capsys, tiny_run, gold_dir, tmp_path):
     assert {(a.label, a.annotator) for a in load_annotations(gold_dir)} == {("policy", "ann-x")}
 
 
+@pytest.mark.slow
 def test_ceiling_scores_every_checkthat_gold_sentence(capsys):
     """`annotate ceiling` reads the project's gold of CheckThat! train/dev and the corpus."""
     from pipeline.data.corpora import REPO_ROOT

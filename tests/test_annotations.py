@@ -23,6 +23,7 @@ ANNOTATIONS = REPO_ROOT / "data" / "annotations"
 DATA = compose_config([])["data"]  # every corpus the gold annotates
 
 
+@pytest.mark.slow
 def test_every_annotation_matches_a_sentence_of_its_document():
     articles = load_articles(DATA)
     loaded = {a.doc_id for a in articles}

@@ -42,6 +42,7 @@ def test_every_subpackage_says_what_it_holds(package):
 @pytest.mark.parametrize(
     ("group", "registry"), [("model", MODELS), ("splitter", SPLITTERS), ("labeler", LABELERS)]
 )
+@pytest.mark.slow
 def test_config_files_are_registry_keys_listing_every_parameter(group, registry):
     ours = [n for n in registry.names() if _module(registry.get(n)).startswith("pipeline.")]
     assert set(group_choices(CONFIG_DIR, group)) == set(ours)

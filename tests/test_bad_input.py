@@ -121,6 +121,7 @@ FILE_READERS = {
 
 @pytest.mark.parametrize("kind", BAD_FILES)
 @pytest.mark.parametrize("reader", FILE_READERS)
+@pytest.mark.slow
 def test_every_reader_refuses_every_bad_file(tiny_run, tmp_path, capsys, reader, kind):
     suffix, call = FILE_READERS[reader]
     content, fragment = BAD_FILES[kind]
@@ -252,6 +253,7 @@ def _record_command(where: str, run: Path, path: Path, tmp: Path) -> tuple[Calla
 
 
 @pytest.mark.parametrize("case", BAD_RECORDS)
+@pytest.mark.slow
 def test_broken_records_are_named_with_their_line(tiny_run, tmp_path, capsys, case):
     where, suffix, content, fragment = BAD_RECORDS[case]
     path = write(tmp_path / ("gold/batch.jsonl" if where == "gold" else f"input{suffix}"), content)
@@ -382,6 +384,7 @@ BAD_CONFIG_VALUES = {
 
 
 @pytest.mark.parametrize("case", BAD_CONFIG_VALUES)
+@pytest.mark.slow
 def test_bad_config_values_are_refused_before_any_stage_runs(tmp_path, capsys, case):
     override, message = BAD_CONFIG_VALUES[case]
     capsys.readouterr()
@@ -539,6 +542,7 @@ COMMAND_LINES = {
 
 @pytest.mark.parametrize("debug", ["", "1"])
 @pytest.mark.parametrize("case", COMMAND_LINES)
+@pytest.mark.slow
 def test_command_lines_show_a_traceback_only_when_asked(tmp_path, monkeypatch, case, debug):
     argv, fragment = COMMAND_LINES[case]
     monkeypatch.setenv("PIPELINE_DEBUG", debug)
@@ -552,6 +556,7 @@ def test_command_lines_show_a_traceback_only_when_asked(tmp_path, monkeypatch, c
     assert not any(tmp_path.iterdir())  # nothing was started
 
 
+@pytest.mark.slow
 def test_pipeline_refuses_a_wrong_type_and_an_out_of_range_value_in_one_line(tmp_path):
     """The real command line: Hydra's type check while composing, the range check in the app."""
     for override, message in [
@@ -567,6 +572,7 @@ def test_pipeline_refuses_a_wrong_type_and_an_out_of_range_value_in_one_line(tmp
         assert not any(tmp_path.iterdir())  # nothing was started, no run folder left behind
 
 
+@pytest.mark.slow
 def test_pipeline_data_error_is_one_line_and_the_run_is_marked_failed(tmp_path):
     result = run_cli(
         "pipeline",

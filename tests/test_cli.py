@@ -76,6 +76,7 @@ def test_predict_article_and_jsonl(tiny_run, tmp_path):
     assert all(abs(sum(r["scores"].values()) - 1) < 1e-4 for r in lines)
 
 
+@pytest.mark.slow
 def test_compare_formats(tiny_run):
     root = tiny_run.parent.parent
     table = run_cli("pipeline.compare", str(root))
@@ -94,6 +95,7 @@ def test_compare_formats(tiny_run):
     assert run_cli("pipeline.compare", str(root), "--format", "md").stdout.startswith("| run_id")
 
 
+@pytest.mark.slow
 def test_labeling_function_report():
     result = run_cli("pipeline.label", "report", "--format", "json", "data=tiny")
     assert result.returncode == 0, result.stderr[-2000:]

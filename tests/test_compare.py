@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import run_cli
+from conftest import run_smoke
 
 from pipeline.cli.compare import (
     TABLE_WIDTH,
@@ -29,16 +29,8 @@ def two_runs(tiny_run, tmp_path_factory):
     """The tiny run and a `model=rules` run on the same test side, in one experiments folder."""
     root = tmp_path_factory.mktemp("two")
     shutil.copytree(tiny_run, root / "smoke" / tiny_run.name)
-    result = run_cli(
-        "pipeline",
-        "experiment=smoke",
-        "model=rules",
-        "eval.n_bootstrap=10",
-        f"paths.experiments_dir={root}",
-    )
-    assert result.returncode == 0, result.stderr[-1500:]
-    a, b = sorted((root / "smoke").iterdir())
-    return root, a, b
+    rules = run_smoke(root, "zrules", "model=rules", "eval.n_bootstrap=10")
+    return root, root / "smoke" / tiny_run.name, rules
 
 
 def output(capsys, *argv) -> str:
@@ -46,6 +38,7 @@ def output(capsys, *argv) -> str:
     return capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_filter_only_changed_and_plot(capsys, two_runs, tmp_path):
     root, _, _ = two_runs
     rows = json.loads(output(capsys, str(root), "--format", "json", "--filter", "model=rules"))

@@ -59,6 +59,7 @@ LAUNCHER_PLUGINS = {
 
 
 @pytest.mark.parametrize("override", OVERRIDES)
+@pytest.mark.slow
 def test_every_option_composes(override):
     group, _, option = override.partition("=")
     if group == "launcher" and option in LAUNCHER_PLUGINS:

@@ -103,6 +103,7 @@ def cv_run(tmp_path_factory) -> Path:
     return run_dir
 
 
+@pytest.mark.slow
 def test_a_cross_validated_run_reports_the_folds_and_fold_0_as_a_single_split(cv_run, tiny_run):
     metrics = json.loads((cv_run / "metrics.json").read_text())
     single = json.loads((tiny_run / "metrics.json").read_text())

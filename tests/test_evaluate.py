@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from pipeline.evaluation.metrics import bootstrap_interval, compute_metrics, write_evaluation
 
@@ -74,9 +75,8 @@ def test_the_headline_metric_leaves_opinion_out_and_sources_are_scored_apart():
     assert metrics["by_source"]["checkthat"]["n"] == 1
 
 
+@pytest.mark.slow
 def test_gold_ceiling_scores_the_gold_as_the_evaluation_scores_a_model(tmp_path):
-    import pytest
-
     from pipeline.core.errors import PipelineError
     from pipeline.evaluation.external import gold_ceiling
 

@@ -53,6 +53,7 @@ def test_output_file_appears_only_when_complete(tiny_run, tmp_path):
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == list(range(1, 26))
 
 
+@pytest.mark.slow
 def test_sigterm_leaves_no_output_and_exits_130(tiny_run, tmp_path):
     sentences = tmp_path / "in.jsonl"
     sentences.write_text(

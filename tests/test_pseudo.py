@@ -65,6 +65,7 @@ def test_loaded_rows_carry_the_model_as_annotator_and_the_sentences_around(pseud
     assert second.doc_id == first.doc_id and second.start > first.end - 1
 
 
+@pytest.mark.slow
 def test_runs_train_on_pseudo_labels_only_beside_the_models_test_side(pseudo_dir, tmp_path):
     overrides = [
         "experiment=smoke",

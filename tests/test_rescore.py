@@ -3,11 +3,14 @@
 import json
 import time
 
+import pytest
+
 from pipeline.cli.hydra_config import compose_config
 from pipeline.cli.rescore import main
 from pipeline.experiment import run_experiment
 
 
+@pytest.mark.slow
 def test_rescoring_a_run_gives_what_its_own_external_evaluation_gave(tmp_path, capsys):
     overrides = ["experiment=smoke", "eval.external=[checkthat]"]
     cfg = compose_config([*overrides, f"paths.experiments_dir={tmp_path}"])

@@ -89,6 +89,7 @@ def fake_run(root, name: str, **changes) -> None:
     (run / "run.json").write_text(json.dumps({"run_id": name, "experiment": "smoke"} | changes))
 
 
+@pytest.mark.slow
 def test_a_crash_mid_run_is_marked_failed_and_compare_shows_every_status(tmp_path):
     result = run_cli(
         "pipeline",
@@ -121,6 +122,7 @@ def test_a_crash_mid_run_is_marked_failed_and_compare_shows_every_status(tmp_pat
     assert all(r["macro_f1"] is None for r in rows)
 
 
+@pytest.mark.slow
 def test_a_killed_run_is_marked_interrupted(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "experiment=smoke", f"paths.experiments_dir={tmp_path}"],

@@ -33,6 +33,7 @@ def offline(monkeypatch):
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 
 
+@pytest.mark.slow
 def test_embeddings_and_logistic_regression(tmp_path):
     model = fit_model(
         build_model("minilm_embed_logreg", {"batch_size": 8}, seed=0), TEXTS, Y, PREVS, GROUPS
@@ -59,6 +60,7 @@ def test_long_inference_shows_a_progress_bar(monkeypatch, capsys):
     assert f"{-(-len(TEXTS) // 4)}/{-(-len(TEXTS) // 4)}" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_tiny_fine_tune_saves_a_standard_model_folder(tmp_path):
     params = {"batch_size": 4, "max_steps": 3, "epochs": 1, "use_context": True, "max_length": 48}
     model = fit_model(build_model("minilm_finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
@@ -218,6 +220,7 @@ def test_the_runtime_is_chosen_when_a_run_is_loaded(tmp_path):
     assert 0 < np.abs(int8_scores - torch_scores).max() < 0.05  # int8 weights: close, not identical
 
 
+@pytest.mark.slow
 def test_an_onnx_run_serves_its_saved_graph_without_reading_the_pytorch_weights(tmp_path):
     params = TINY | {"runtime": "onnx", "quantize": "int8"}
     model = fit_model(build_model("minilm_finetune", params, seed=0), TEXTS, Y, PREVS, GROUPS)
@@ -280,6 +283,7 @@ TINY_STUDENT = {
 UNLABELLED = ["The mayor said the road would reopen.", "Rain fell on Tuesday.", "Voters worry."]
 
 
+@pytest.mark.slow
 def test_student_learns_from_a_teacher_on_gold_and_unlabelled_sentences(tmp_path):
     model = build_model("minilm_student", TINY_STUDENT, seed=0)
     fit_model(model, TEXTS, Y, PREVS, GROUPS, unlabelled=(UNLABELLED, [""] * 3))
@@ -294,6 +298,7 @@ def test_student_learns_from_a_teacher_on_gold_and_unlabelled_sentences(tmp_path
     assert teacher.network.config.num_hidden_layers == 2
 
 
+@pytest.mark.slow
 def test_student_reads_its_teacher_from_a_finished_run(tmp_path):
     teacher = fit_model(build_model(NAME, TINY, seed=0), TEXTS, Y, PREVS, GROUPS)
     save_model(teacher, NAME, tmp_path / "teacher")
@@ -357,6 +362,7 @@ def test_length_buckets_cover_every_row_once_with_less_padding():
     assert not np.array_equal(np.concatenate(bucketed), np.sort(np.concatenate(bucketed)))
 
 
+@pytest.mark.slow
 def test_setfit_tunes_the_encoder_and_reloads_without_pickle(tmp_path):
     params = {"max_steps": 4, "batch_size": 4, "max_length": 32}
     model = fit_model(build_model("minilm_setfit", params, seed=0), TEXTS, Y, PREVS, GROUPS)
@@ -403,6 +409,7 @@ def test_context_tokens_keep_the_end_of_the_previous_sentence():
     assert short["input_ids"] == tokenize(tokenizer, ["Taxes rose."], ["Yes."], 64)["input_ids"]
 
 
+@pytest.mark.slow
 def test_a_context_student_learns_from_a_teacher_without_context(tmp_path):
     params = {**TINY_STUDENT, "use_context": True, "context_tokens": 4}
     model = fit_model(build_model("minilm_student", params, seed=0), TEXTS, Y, PREVS, GROUPS)
