@@ -4,12 +4,12 @@ splits, a tiny cross-validated run and how `pipeline.compare` shows it."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import run_smoke
 from scipy.stats import t
 
 from pipeline.cli.compare import main as compare_main
@@ -18,7 +18,7 @@ from pipeline.core.errors import PipelineError
 from pipeline.core.labels import LABEL2ID
 from pipeline.data.rows import gold_rows
 from pipeline.evaluation import metrics as scoring
-from pipeline.experiment import divide, load_data, run_experiment
+from pipeline.experiment import divide, load_data
 
 FOLDS = 3
 
@@ -91,16 +91,9 @@ def cv_run(tmp_path_factory) -> Path:
     labeler by majority vote: Snorkel's label model, fit once per fold, would take most of the
     time)."""
     root = tmp_path_factory.mktemp("cv")
-    overrides = [
-        "experiment=smoke",
-        f"eval.folds={FOLDS}",
-        "eval.n_bootstrap=10",
-        "labeler=majority",
-    ]
-    cfg = compose_config([*overrides, f"paths.experiments_dir={root}"])
-    run_dir = root / "smoke" / f"{time.strftime('%Y%m%d-%H%M%S')}_cv0000"
-    run_experiment(cfg, run_dir, overrides)
-    return run_dir
+    return run_smoke(
+        root, "cv0000", f"eval.folds={FOLDS}", "eval.n_bootstrap=10", "labeler=majority"
+    )
 
 
 @pytest.mark.slow

@@ -1,21 +1,16 @@
 """`python -m pipeline.rescore`: a finished run's model scored again on an external evaluation."""
 
 import json
-import time
 
 import pytest
+from conftest import run_smoke
 
-from pipeline.cli.hydra_config import compose_config
 from pipeline.cli.rescore import main
-from pipeline.experiment import run_experiment
 
 
 @pytest.mark.slow
 def test_rescoring_a_run_gives_what_its_own_external_evaluation_gave(tmp_path, capsys):
-    overrides = ["experiment=smoke", "eval.external=[checkthat]"]
-    cfg = compose_config([*overrides, f"paths.experiments_dir={tmp_path}"])
-    run_dir = tmp_path / "smoke" / f"{time.strftime('%Y%m%d-%H%M%S')}_resc00"
-    run_experiment(cfg, run_dir, overrides)
+    run_dir = run_smoke(tmp_path, "resc00", "eval.external=[checkthat]")
     in_run = json.loads((run_dir / "metrics.json").read_text())["external"]["checkthat"]
     assert main([str(run_dir), "--format", "json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
