@@ -317,6 +317,37 @@ def test_student_refuses_a_teacher_run_without_a_fine_tuned_model(tmp_path):
         fit_model(build_model("minilm_student", params, seed=0), TEXTS, Y, PREVS, GROUPS)
 
 
+def test_the_teacher_labels_only_the_rows_its_student_trains_on(monkeypatch):
+    from pipeline.models.finetune.student import Student
+    from pipeline.models.finetune.training import dev_split
+
+    asked, taught = [], {}
+
+    class Teacher:
+        history = [{"epoch": 1}]
+
+        def predict_proba(self, texts, *, context=None):
+            asked.extend(zip(texts, context))
+            return np.tile([0.7, 0.1, 0.1, 0.1], (len(texts), 1))
+
+    def train_network(self, texts, context, y, train_idx, dev_idx, probabilities):
+        taught.update(train=train_idx, dev=dev_idx, probabilities=probabilities)
+
+    monkeypatch.setattr(Student, "teacher", lambda self, *rows: Teacher())
+    monkeypatch.setattr(Student, "train_network", train_network)
+    student = build_model("minilm_student", {**TINY_STUDENT, "dev_fraction": 0.25}, seed=0)
+    student.fit(TEXTS, Y, context=PREVS, groups=GROUPS, unlabelled=(UNLABELLED, ["x"] * 3))
+    train_idx, dev_idx = dev_split(len(TEXTS), GROUPS, 0.25, 0)
+    assert len(dev_idx) and list(taught["dev"]) == list(dev_idx)
+    rows = list(zip(TEXTS + UNLABELLED, PREVS + ["x"] * 3))
+    assert asked == [rows[i] for i in taught["train"]]  # never a dev row: never trained on
+    assert sorted(taught["train"]) == [*train_idx, *range(len(TEXTS), len(rows))]
+    probabilities = taught["probabilities"]
+    assert probabilities.shape == (len(rows), 4)
+    assert np.allclose(probabilities[taught["train"]], [0.7, 0.1, 0.1, 0.1])
+    assert np.allclose(probabilities[dev_idx], 0.25)
+
+
 def test_unlabelled_rows_teach_through_the_teacher_alone():
     import torch
 

@@ -1,6 +1,7 @@
 """A strong teacher, a fast student: a large encoder (all-mpnet-base-v2) is fine-tuned on the gold,
-labels the gold and the unlabelled sentences of the training articles with its probabilities, and
-a small encoder (all-MiniLM-L6-v2) learns from both; only the student is saved and served.
+labels the gold training rows (not the dev split, which the student never trains on) and the
+unlabelled sentences of the training articles with its probabilities, and a small encoder
+(all-MiniLM-L6-v2) learns from both; only the student is saved and served.
 
 The teacher is trained in the run (`teacher_checkpoint`; saved in the run's `teacher/` folder) or
 read from a finished fine-tuned run or such a folder (`teacher_run`, so that one teacher serves
@@ -18,12 +19,22 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.core.errors import PipelineError
+from pipeline.core.labels import LABELS
 from pipeline.models.base import MODELS, Model, load_model, save_model
 from pipeline.models.finetune.model import FineTuned
 from pipeline.models.finetune.training import dev_split
 
 TEACHER_CHECKPOINT = "all-mpnet-base-v2"
 TEACHER_FOLDER = "teacher"  # a teacher trained in the run is saved here, a model folder of its own
+
+
+def teacher_probabilities(teacher: Model, texts, context, rows: np.ndarray) -> np.ndarray:
+    """The teacher's probabilities for `rows` of `texts`, the rows the student trains on; the
+    others (its dev split, read only for early stopping) are left uniform, unlabelled."""
+    out = np.full((len(texts), len(LABELS)), 1 / len(LABELS), dtype=np.float32)
+    read = None if context is None else [context[i] for i in rows]
+    out[rows] = teacher.predict_proba([texts[i] for i in rows], context=read)
+    return out
 
 
 @MODELS.register("minilm_student")
@@ -99,12 +110,12 @@ class Student(FineTuned):
         extra_texts, extra_context = unlabelled or ((), ())
         all_texts = list(texts) + list(extra_texts)
         all_context = None if context is None else list(context) + list(extra_context)
-        probabilities = teacher.predict_proba(all_texts, context=all_context)
-        labelled = time.perf_counter()
         gold = np.asarray(labels)
         y = np.concatenate([gold, np.full(len(extra_texts), -1)])
         train_idx, dev_idx = dev_split(len(gold), groups, self.args.dev_fraction, self.seed)
         train_idx = np.concatenate([train_idx, np.arange(len(gold), len(y))])
+        probabilities = teacher_probabilities(teacher, all_texts, all_context, train_idx)
+        labelled = time.perf_counter()
         self.history = [{**row, "stage": "teacher"} for row in teacher.history]
         self.train_network(all_texts, all_context, y, train_idx, dev_idx, probabilities)
         self.seconds = {
