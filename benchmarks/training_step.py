@@ -1,0 +1,101 @@
+"""Time of one fine-tuning step (forward, backward, gradient clipping, AdamW), in one run: the
+default AdamW against the fused one the pipeline uses, each on sentences alone and with the last 8
+tokens of the sentence before, for the student (all-MiniLM-L6-v2) and the teacher
+(all-mpnet-base-v2).
+
+    python benchmarks/training_step.py [--checkpoints all-MiniLM-L6-v2,all-mpnet-base-v2]
+                                       [--steps 20]
+
+Batches of 16 sentences of the Wikinews 2019 sample, cut after sorting by length as the pipeline's
+length buckets cut them, one untimed warm-up step each; every variant takes the same batches in
+turn (interleaved, so a busy machine slows them alike). Prints mean seconds per step and the ratio
+to the first variant (default AdamW, sentences alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+
+import numpy as np
+from transformer_speed import sentences
+
+from pipeline.models.encoders import (
+    Features,
+    load_tokenizer,
+    resolve_checkpoint,
+    tokenize,
+    torch_module,
+)
+from pipeline.models.finetune.model import new_network
+from pipeline.models.finetune.training import TrainingArguments, adamw
+
+BATCH = 16
+CONTEXT_TOKENS = 8
+VARIANTS = (  # (fused AdamW, reads the end of the sentence before)
+    (False, False),
+    (True, False),
+    (False, True),
+    (True, True),
+)
+
+
+def batches(lengths: np.ndarray, n: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """`n` batches of rows of similar length, in random order."""
+    order = np.argsort(lengths, kind="stable")
+    cut = [order[i : i + BATCH] for i in range(0, len(order) - BATCH + 1, BATCH)]
+    return [cut[i] for i in rng.permutation(len(cut))[:n]]
+
+
+def step_seconds(checkpoint: str, steps: int, texts: list[str], prevs: list[str]) -> list[float]:
+    """Mean seconds per training step of each of VARIANTS."""
+    torch = torch_module()
+    source = resolve_checkpoint(checkpoint)
+    tokenizer = load_tokenizer(source)
+    pad = tokenizer.pad_token_id
+    data = {
+        False: Features(tokenize(tokenizer, texts, None, 128), pad),
+        True: Features(tokenize(tokenizer, texts, prevs, 128, CONTEXT_TOKENS), pad),
+    }
+    torch.manual_seed(0)
+    network = new_network(source, None)
+    args = TrainingArguments(learning_rate=3e-5)
+    runs = [(copy.deepcopy(network), fused, context) for fused, context in VARIANTS]
+    runs = [(net, adamw(net, args, fused=fused), data[context]) for net, fused, context in runs]
+    rng = np.random.default_rng(0)
+    chosen = batches(data[False].lengths, steps + 1, rng)
+    targets = [torch.tensor(rng.integers(0, 4, len(b))) for b in chosen]
+    seconds = np.zeros(len(runs))
+    for i, (idx, y) in enumerate(zip(chosen, targets)):
+        for j, (net, optimizer, features) in enumerate(runs):
+            began = time.perf_counter()
+            net.train()
+            loss = torch.nn.functional.cross_entropy(net(**features.batch(idx)).logits, y)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optimizer.step()
+            optimizer.zero_grad()
+            seconds[j] += (time.perf_counter() - began) if i else 0.0  # step 0 warms up
+    return list(seconds / steps)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--checkpoints", default="all-MiniLM-L6-v2,all-mpnet-base-v2")
+    parser.add_argument("--steps", type=int, default=20)
+    args = parser.parse_args()
+    texts, prevs, _ = sentences(BATCH * 200)
+    print("checkpoint          AdamW    reads before  s/step  ratio")
+    for checkpoint in args.checkpoints.split(","):
+        seconds = step_seconds(checkpoint, args.steps, texts, prevs)
+        for (fused, context), s in zip(VARIANTS, seconds):
+            print(
+                f"{checkpoint:<19} {'fused' if fused else 'default':<8} "
+                f"{'8 tokens' if context else 'no':<13} {s:6.3f}  {s / seconds[0]:.3f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
