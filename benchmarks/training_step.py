@@ -6,8 +6,8 @@ tokens of the sentence before, for the student (all-MiniLM-L6-v2) and the teache
     python benchmarks/training_step.py [--checkpoints all-MiniLM-L6-v2,all-mpnet-base-v2]
                                        [--steps 20]
 
-Batches of 16 sentences of the Wikinews 2019 sample, cut after sorting by length as the pipeline's
-length buckets cut them, one untimed warm-up step each; every variant takes the same batches in
+Batches of 16 sentences of the Wikinews 2019 sample, cut by the pipeline's length buckets
+(`epoch_batches`), one untimed warm-up step each; every variant takes the same batches in
 turn (interleaved, so a busy machine slows them alike) with the same dropout masks. Prints mean
 seconds per step, the ratio to the first variant (default AdamW, sentences alone) and the largest
 gap between a variant's loss and the default AdamW's on the same inputs, step by step (0: the two
@@ -31,7 +31,12 @@ from pipeline.models.encoders import (
     torch_module,
 )
 from pipeline.models.finetune.model import new_network
-from pipeline.models.finetune.training import TrainingArguments, adamw
+from pipeline.models.finetune.training import (
+    TrainingArguments,
+    adamw,
+    epoch_batches,
+    optimise,
+)
 
 BATCH = 16
 CONTEXT_TOKENS = 8
@@ -41,13 +46,6 @@ VARIANTS = (  # (fused AdamW, reads the end of the sentence before)
     (False, True),
     (True, True),
 )
-
-
-def batches(lengths: np.ndarray, n: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """`n` batches of rows of similar length, in random order."""
-    order = np.argsort(lengths, kind="stable")
-    cut = [order[i : i + BATCH] for i in range(0, len(order) - BATCH + 1, BATCH)]
-    return [cut[i] for i in rng.permutation(len(cut))[:n]]
 
 
 def step_seconds(
@@ -65,11 +63,14 @@ def step_seconds(
     }
     torch.manual_seed(0)
     network = new_network(source, None)
-    args = TrainingArguments(learning_rate=3e-5)
-    runs = [(copy.deepcopy(network), fused, context) for fused, context in VARIANTS]
-    runs = [(net, adamw(net, args, fused=fused), data[context]) for net, fused, context in runs]
+    args = TrainingArguments(learning_rate=3e-5, batch_size=BATCH, length_buckets=True)
+    runs = []
+    for fused, context in VARIANTS:
+        net = copy.deepcopy(network)
+        runs.append((net, adamw(net, args, fused=fused), data[context]))
     rng = np.random.default_rng(0)
-    chosen = batches(data[False].lengths, steps + 1, rng)
+    lengths = data[False].lengths
+    chosen = epoch_batches(np.arange(len(lengths)), lengths, args, rng)[: steps + 1]
     targets = [torch.tensor(rng.integers(0, 4, len(b))) for b in chosen]
     seconds, losses = np.zeros(len(runs)), [[] for _ in runs]
     for i, (idx, y) in enumerate(zip(chosen, targets)):
@@ -78,10 +79,7 @@ def step_seconds(
             began = time.perf_counter()
             net.train()
             loss = torch.nn.functional.cross_entropy(net(**features.batch(idx)).logits, y)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            optimizer.step()
-            optimizer.zero_grad()
+            optimise(net, optimizer, loss)
             seconds[j] += (time.perf_counter() - began) if i else 0.0  # step 0 warms up
             losses[j].append(loss.item())
     return list(seconds / steps), losses
