@@ -74,11 +74,11 @@ def test_best_preset_trains_a_student_from_a_teacher_and_offsets_on_its_dev_spli
     manifest = json.loads((run_dir / "model.json").read_text())
     assert manifest["model"] == "minilm_student.v1" and len(manifest["offsets"]) == 4
     assert manifest["settings"]["n_unlabelled"] == 20
-    # the student reads the end of the sentence before, the teacher sentences alone
+    # teacher and student read the end of the sentence before
     student = manifest["settings"]
     teacher = json.loads((run_dir / "teacher" / "model.json").read_text())["settings"]
-    assert student["use_context"] and student["context_tokens"] == 8
-    assert not teacher["use_context"]
+    for settings in (student, teacher):
+        assert settings["use_context"] and settings["context_tokens"] == 8
     seconds = manifest["settings"]["seconds"]  # the training budget, part by part
     assert set(seconds) == {"teacher", "teacher_labelling", "student"}
     assert all(s > 0 for s in seconds.values())
