@@ -317,7 +317,8 @@ def test_student_refuses_a_teacher_run_without_a_fine_tuned_model(tmp_path):
         fit_model(build_model("minilm_student", params, seed=0), TEXTS, Y, PREVS, GROUPS)
 
 
-def test_the_teacher_labels_only_the_rows_its_student_trains_on(monkeypatch):
+@pytest.mark.parametrize("labels_gold", [True, False])
+def test_the_teacher_labels_only_the_rows_its_student_trains_on(monkeypatch, labels_gold):
     from pipeline.models.finetune.student import Student
     from pipeline.models.finetune.training import dev_split
 
@@ -335,17 +336,21 @@ def test_the_teacher_labels_only_the_rows_its_student_trains_on(monkeypatch):
 
     monkeypatch.setattr(Student, "teacher", lambda self, *rows: Teacher())
     monkeypatch.setattr(Student, "train_network", train_network)
-    student = build_model("minilm_student", {**TINY_STUDENT, "dev_fraction": 0.25}, seed=0)
+    params = {**TINY_STUDENT, "dev_fraction": 0.25, "teacher_labels_gold": labels_gold}
+    student = build_model("minilm_student", params, seed=0)
     student.fit(TEXTS, Y, context=PREVS, groups=GROUPS, unlabelled=(UNLABELLED, ["x"] * 3))
     train_idx, dev_idx = dev_split(len(TEXTS), GROUPS, 0.25, 0)
     assert len(dev_idx) and list(taught["dev"]) == list(dev_idx)
     rows = list(zip(TEXTS + UNLABELLED, PREVS + ["x"] * 3))
-    assert asked == [rows[i] for i in taught["train"]]  # never a dev row: never trained on
-    assert sorted(taught["train"]) == [*train_idx, *range(len(TEXTS), len(rows))]
+    unlabelled = list(range(len(TEXTS), len(rows)))
+    assert sorted(taught["train"]) == [*train_idx, *unlabelled]  # the student trains on both
+    labelled_by_teacher = taught["train"] if labels_gold else unlabelled
+    assert asked == [rows[i] for i in labelled_by_teacher]  # never a dev row: never trained on
     probabilities = taught["probabilities"]
     assert probabilities.shape == (len(rows), 4)
-    assert np.allclose(probabilities[taught["train"]], [0.7, 0.1, 0.1, 0.1])
-    assert np.allclose(probabilities[dev_idx], 0.25)
+    assert np.allclose(probabilities[labelled_by_teacher], [0.7, 0.1, 0.1, 0.1])
+    assert np.isnan(probabilities[dev_idx]).all()
+    assert np.isnan(probabilities[train_idx]).all() != labels_gold
 
 
 def test_unlabelled_rows_teach_through_the_teacher_alone():
@@ -371,6 +376,29 @@ def test_unlabelled_rows_teach_through_the_teacher_alone():
     soft /= soft.sum(axis=1, keepdims=True)
     kl = (soft * np.log(soft / 0.25)).sum(axis=1).mean()
     assert float(both) == pytest.approx(0.5 + 0.5 * TEMPERATURE**2 * kl, rel=1e-5)
+
+
+def test_gold_rows_without_the_teachers_probabilities_teach_through_their_labels_alone():
+    import torch
+
+    from pipeline.models.finetune.distil import distillation_loss
+
+    probabilities = np.array([[np.nan] * 4, [0.1, 0.1, 0.1, 0.7]])
+    y = np.array([2, -1])
+
+    def hard(logits, idx):
+        return torch.nn.functional.cross_entropy(logits, torch.tensor(y[idx]))
+
+    loss = distillation_loss(probabilities, y, hard)
+    logits = torch.tensor([[0.0, 1.0, 2.0, 0.5], [0.3, 0.0, 0.0, 1.0]])
+    gold_part = 0.5 * hard(logits[:1], np.array([0])).item()
+    assert loss(logits[:1], np.array([0])).item() == pytest.approx(gold_part)
+    taught_only = loss(logits[1:], np.array([1])).item()
+    assert taught_only > 0
+    # the taught row's KL is summed and divided by the batch size, 2: half its weight alone
+    both = loss(logits.requires_grad_(), np.array([0, 1]))
+    assert both.item() == pytest.approx(gold_part + taught_only / 2, rel=1e-5)
+    assert torch.isfinite(torch.autograd.grad(both, logits)[0]).all()
 
 
 def test_length_buckets_cover_every_row_once_with_less_padding():

@@ -2,7 +2,8 @@
 
 The student is a copy of the teacher with fewer layers (`distil_layers`), or another pretrained
 encoder (`minilm_student`); rows without a gold label (label id -1: unlabelled sentences) teach
-through the teacher's probabilities alone.
+through the teacher's probabilities alone, rows without the teacher's (NaN) through their gold
+label alone.
 """
 
 from __future__ import annotations
@@ -35,15 +36,19 @@ def student_of(teacher, layers: int):
 
 def distillation_loss(probabilities: np.ndarray, y: np.ndarray, hard_loss: LossFn) -> LossFn:
     """Half the gold loss (over the batch's labelled rows) and half the KL divergence to the
-    teacher's probabilities softened at `TEMPERATURE` (scaled by its square, over every row)."""
+    teacher's probabilities softened at `TEMPERATURE` (scaled by its square; summed over the
+    batch's rows that have them, not NaN, divided by the batch size)."""
     torch = torch_module()
-    soft = torch.from_numpy(probabilities.astype(np.float32)) ** (1 / TEMPERATURE)
+    taught = ~np.isnan(probabilities).any(axis=1)
+    soft = torch.from_numpy(np.where(taught[:, None], probabilities, 1.0).astype(np.float32))
+    soft = soft ** (1 / TEMPERATURE)
     soft = soft / soft.sum(dim=1, keepdim=True)  # softmax(teacher logits / T)
     labelled = y >= 0
 
     def loss(logits, idx):
-        log_student = torch.log_softmax(logits / TEMPERATURE, dim=-1)
-        kl = torch.nn.functional.kl_div(log_student, soft[idx], reduction="batchmean")
+        rows = torch.from_numpy(taught[idx])
+        log_student = torch.log_softmax(logits[rows] / TEMPERATURE, dim=-1)
+        kl = torch.nn.functional.kl_div(log_student, soft[idx][rows], reduction="sum") / len(idx)
         gold = labelled[idx]
         hard = hard_loss(logits[torch.from_numpy(gold)], idx[gold]) if gold.any() else 0.0
         return 0.5 * hard + 0.5 * TEMPERATURE**2 * kl

@@ -1,7 +1,8 @@
 """A strong teacher, a fast student: a large encoder (all-mpnet-base-v2) is fine-tuned on the gold,
-labels the gold training rows (not the dev split, which the student never trains on) and the
-unlabelled sentences of the training articles with its probabilities, and a small encoder
-(all-MiniLM-L6-v2) learns from both; only the student is saved and served.
+labels the gold training rows (not the dev split, which the student never trains on; with
+`teacher_labels_gold: false`, not the gold rows at all) and the unlabelled sentences of the
+training articles with its probabilities, and a small encoder (all-MiniLM-L6-v2) learns from
+both; only the student is saved and served.
 
 The teacher is trained in the run (`teacher_checkpoint`; saved in the run's `teacher/` folder) or
 read from a finished fine-tuned run or such a folder (`teacher_run`, so that one teacher serves
@@ -29,9 +30,9 @@ TEACHER_FOLDER = "teacher"  # a teacher trained in the run is saved here, a mode
 
 
 def teacher_probabilities(teacher: Model, texts, context, rows: np.ndarray) -> np.ndarray:
-    """The teacher's probabilities for `rows` of `texts`, the rows the student trains on; the
-    others (its dev split, read only for early stopping) are left uniform, unlabelled."""
-    out = np.full((len(texts), len(LABELS)), 1 / len(LABELS), dtype=np.float32)
+    """The teacher's probabilities for `rows` of `texts`, rows the student trains on; the others
+    (its dev split, read only for early stopping, and gold rows left to their labels) are NaN."""
+    out = np.full((len(texts), len(LABELS)), np.nan, dtype=np.float32)
     read = None if context is None else [context[i] for i in rows]
     out[rows] = teacher.predict_proba([texts[i] for i in rows], context=read)
     return out
@@ -51,6 +52,7 @@ class Student(FineTuned):
         teacher_learning_rate: float = 3e-5,
         teacher_num_layers: int | None = None,
         teacher_use_context: bool = False,
+        teacher_labels_gold: bool = True,
         **finetune,
     ):
         super().__init__(**finetune)
@@ -60,6 +62,7 @@ class Student(FineTuned):
         self.teacher_learning_rate = teacher_learning_rate
         self.teacher_num_layers = teacher_num_layers
         self.teacher_use_context = teacher_use_context
+        self.teacher_labels_gold = teacher_labels_gold
         self.n_unlabelled = 0
         self.seconds: dict[str, float] = {}  # of each part of `fit`, so a run's budget can be read
         self._trained_teacher: FineTuned | None = None
@@ -103,7 +106,8 @@ class Student(FineTuned):
         unlabelled: tuple[Sequence[str], Sequence[str]] | None = None,
     ) -> Student:
         """Fit the teacher, then the student on the gold rows and the `unlabelled` (texts, the
-        sentence before each) through the teacher's probabilities."""
+        sentence before each) through the teacher's probabilities (on the gold rows too, unless
+        not `teacher_labels_gold`)."""
         began = time.perf_counter()
         teacher = self.teacher(texts, labels, context, groups)
         taught = time.perf_counter()
@@ -113,8 +117,10 @@ class Student(FineTuned):
         gold = np.asarray(labels)
         y = np.concatenate([gold, np.full(len(extra_texts), -1)])
         train_idx, dev_idx = dev_split(len(gold), groups, self.args.dev_fraction, self.seed)
-        train_idx = np.concatenate([train_idx, np.arange(len(gold), len(y))])
-        probabilities = teacher_probabilities(teacher, all_texts, all_context, train_idx)
+        extra_idx = np.arange(len(gold), len(y))
+        train_idx = np.concatenate([train_idx, extra_idx])
+        asked = train_idx if self.teacher_labels_gold else extra_idx
+        probabilities = teacher_probabilities(teacher, all_texts, all_context, asked)
         labelled = time.perf_counter()
         self.history = [{**row, "stage": "teacher"} for row in teacher.history]
         self.train_network(all_texts, all_context, y, train_idx, dev_idx, probabilities)
