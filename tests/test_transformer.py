@@ -256,7 +256,7 @@ def test_distillation_returns_a_new_student_and_leaves_the_teacher():
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"quantize": "int4"}, "quantize must be null or int8"),
+        ({"quantize": "int4"}, "quantize must be null, int8 or int8_7bit"),
         ({"runtime": "tensorrt"}, "runtime must be one of"),
         ({"runtime": "torch", "quantize": "int8"}, "needs model.params.runtime=onnx"),
         ({"context_dropout": 1.0}, "context_dropout must be in"),
@@ -265,6 +265,11 @@ def test_distillation_returns_a_new_student_and_leaves_the_teacher():
 def test_bad_serving_options_are_refused_in_one_line(params, message):
     with pytest.raises(PipelineError, match=message):
         build_model("minilm_finetune", params, seed=0)
+
+
+def test_bad_teacher_serving_options_are_refused_in_one_line():
+    with pytest.raises(PipelineError, match="teacher_quantize=int8_7bit needs .*teacher_runtime"):
+        build_model("minilm_student", {"teacher_quantize": "int8_7bit"}, seed=0)
 
 
 # A teacher and a student of seconds: two layers and one, two steps each.
@@ -307,6 +312,24 @@ def test_student_reads_its_teacher_from_a_finished_run(tmp_path):
     teacher_rows = [row for row in student.history if row["stage"] == "teacher"]
     assert teacher_rows == [{**row, "stage": "teacher"} for row in teacher.history]
     assert student.settings()["teacher"] == str(tmp_path / "teacher")
+
+
+@pytest.mark.slow
+def test_a_student_reads_its_teacher_through_onnx_with_7_bit_weights(tmp_path):
+    teacher = fit_model(build_model(NAME, TINY, seed=0), TEXTS, Y, PREVS, GROUPS)
+    save_model(teacher, NAME, tmp_path)
+    scores = {}
+    for quantize in ("int8", "int8_7bit"):
+        serving = {"teacher_runtime": "onnx", "teacher_quantize": quantize}
+        student = build_model(
+            "minilm_student", TINY_STUDENT | serving | {"teacher_run": str(tmp_path)}, seed=0
+        )
+        read = student.teacher(TEXTS, Y, PREVS, GROUPS)
+        assert type(read.served).__name__ == "OnnxClassifier" and read.quantize == quantize
+        scores[quantize] = predict_scores(read, TEXTS, PREVS)
+    float32 = predict_scores(teacher, TEXTS, PREVS)
+    assert 0 < np.abs(scores["int8_7bit"] - float32).max() < 0.05  # 7-bit weights: close
+    assert not np.allclose(scores["int8_7bit"], scores["int8"])  # a graph of its own
 
 
 def test_student_refuses_a_teacher_run_without_a_fine_tuned_model(tmp_path):

@@ -47,16 +47,16 @@ HF_FOLDER = "hf_model"
 ONNX_FOLDER = "onnx"
 
 
-def check_serving(runtime: str, quantize: str | None) -> tuple[str, str | None]:
-    """A checked (runtime, quantize) pair: int8 is served by ONNX Runtime only."""
+def check_serving(runtime: str, quantize: str | None, of: str = "") -> tuple[str, str | None]:
+    """A checked (runtime, quantize) pair (`of`: the parameters' prefix, as `teacher_`): int8
+    weights are served by ONNX Runtime only."""
+    key = f"model.params.{of}"
     if runtime not in RUNTIMES:
-        raise PipelineError(
-            f"model.params.runtime must be one of {list(RUNTIMES)}, not {runtime!r}"
-        )
+        raise PipelineError(f"{key}runtime must be one of {list(RUNTIMES)}, not {runtime!r}")
     if quantize not in QUANTIZATIONS:
-        raise PipelineError(f"model.params.quantize must be null or int8, not {quantize!r}")
+        raise PipelineError(f"{key}quantize must be null, int8 or int8_7bit, not {quantize!r}")
     if quantize and runtime != "onnx":
-        raise PipelineError("model.params.quantize=int8 needs model.params.runtime=onnx")
+        raise PipelineError(f"{key}quantize={quantize} needs {key}runtime=onnx")
     return runtime, quantize
 
 

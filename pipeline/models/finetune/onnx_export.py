@@ -4,7 +4,10 @@ The model is exported with PyTorch's TorchScript-based ONNX exporter (eager atte
 ONNX Runtime's transformer optimizer recognises that graph and fuses each block's attention,
 LayerNorm and GELU into single operators; the graph from the `torch.export`-based exporter is
 left unfused there. `int8` then applies ONNX Runtime's dynamic quantisation, per channel, to every
-MatMul and fused attention. Speed and accuracy of each choice: docs/models.md.
+MatMul and fused attention; `int8_7bit` keeps the weights in 7 bits (ONNX Runtime's `reduce_range`),
+for CPUs without VNNI, whose 8-bit products saturate: the mpnet teacher's labels agree with its
+float32 ones on 42% of sentences in `int8`, 97.5% in `int8_7bit`. Speed and accuracy of each
+choice: docs/models.md.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import numpy as np
 
 ONNX_FILE = "model.onnx"
 RUNTIMES = ("torch", "onnx")
-QUANTIZATIONS = (None, "int8")
+QUANTIZATIONS = (None, "int8", "int8_7bit")
 
 
 def input_names(model, batch: dict) -> list[str]:
@@ -31,7 +34,7 @@ def input_names(model, batch: dict) -> list[str]:
 
 def export_onnx(model, example: dict, path: Path, quantize: str | None = None) -> Path:
     """Write `model` (a PyTorch sequence classifier) to `path` as a fused ONNX graph with dynamic
-    batch and sequence axes, its weights in int8 when `quantize == "int8"`."""
+    batch and sequence axes, its weights in int8 when `quantize` is `int8` or `int8_7bit`."""
     import torch
     from onnxruntime.transformers.optimizer import MODEL_TYPES, optimize_model
 
@@ -67,14 +70,14 @@ def export_onnx(model, example: dict, path: Path, quantize: str | None = None) -
             hidden_size=config.hidden_size,
         ).save_model_to_file(str(fused))
         path.parent.mkdir(parents=True, exist_ok=True)
-        if quantize == "int8":
-            _quantize_int8(fused, path)
+        if quantize:
+            _quantize_int8(fused, path, reduce_range=quantize == "int8_7bit")
         else:
             shutil.move(fused, path)
     return path
 
 
-def _quantize_int8(source: Path, target: Path) -> None:
+def _quantize_int8(source: Path, target: Path, reduce_range: bool) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -85,6 +88,7 @@ def _quantize_int8(source: Path, target: Path) -> None:
             str(target),
             weight_type=QuantType.QInt8,
             per_channel=True,
+            reduce_range=reduce_range,
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
     finally:

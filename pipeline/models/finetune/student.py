@@ -21,8 +21,8 @@ import numpy as np
 
 from pipeline.core.errors import PipelineError
 from pipeline.core.labels import LABELS
-from pipeline.models.base import MODELS, Model, load_model, save_model
-from pipeline.models.finetune.model import FineTuned
+from pipeline.models.base import MODELS, Model, load_model, read_manifest, save_model
+from pipeline.models.finetune.model import FineTuned, check_serving
 from pipeline.models.finetune.training import dev_split
 
 TEACHER_CHECKPOINT = "all-mpnet-base-v2"
@@ -53,6 +53,8 @@ class Student(FineTuned):
         teacher_num_layers: int | None = None,
         teacher_use_context: bool = False,
         teacher_labels_gold: bool = True,
+        teacher_runtime: str = "torch",
+        teacher_quantize: str | None = None,
         **finetune,
     ):
         super().__init__(**finetune)
@@ -63,17 +65,21 @@ class Student(FineTuned):
         self.teacher_num_layers = teacher_num_layers
         self.teacher_use_context = teacher_use_context
         self.teacher_labels_gold = teacher_labels_gold
+        runtime, quantize = check_serving(teacher_runtime, teacher_quantize, "teacher_")
+        self.teacher_serving = {"runtime": runtime, "quantize": quantize}
         self.n_unlabelled = 0
         self.seconds: dict[str, float] = {}  # of each part of `fit`, so a run's budget can be read
         self._trained_teacher: FineTuned | None = None
 
     def teacher(self, texts, labels, context, groups) -> Model:
-        """The fine-tuned teacher: read from `teacher_run`, or trained now on the same rows."""
+        """The fine-tuned teacher, served as `teacher_runtime` and `teacher_quantize` say: read from
+        `teacher_run`, or trained now on the same rows."""
         if self.teacher_run:
-            teacher = load_model(self.teacher_run)
-            if not isinstance(teacher, FineTuned):
+            if not issubclass(
+                MODELS.get(read_manifest(Path(self.teacher_run))["model"]), FineTuned
+            ):
                 raise PipelineError(f"teacher_run {self.teacher_run} holds no fine-tuned model")
-            return teacher
+            return load_model(self.teacher_run, **self.teacher_serving)
         teacher = FineTuned(
             checkpoint=self.teacher_checkpoint,
             epochs=self.teacher_epochs,
@@ -93,6 +99,7 @@ class Student(FineTuned):
             context_dropout=self.args.context_dropout,
             seed=self.seed,
             num_threads=self.num_threads,
+            **self.teacher_serving,
         )
         return teacher.fit(texts, labels, context=context, groups=groups)
 
