@@ -13,8 +13,10 @@ run is measured served each way (PyTorch float32, ONNX Runtime float32, ONNX Run
 each one's macro-F1 recomputed on the run's
 own test sentences (predictions.jsonl), so the accuracy cost of int8 is read off the same
 invocation. A teacher-student run (`minilm_student`) also measures the teacher it saved in
-`teacher/` (PyTorch float32) on the same test sentences. Goals: fine-tuning within 15 minutes,
-inference at least 250 sentences/s, int8 only if macro-F1 drops by at most 0.5 points;
+`teacher/` (PyTorch float32) on the same test sentences, and prints how fast the teacher labels
+served each way a student run can ask for (`teacher_runtime`, `teacher_quantize`), with the share
+of the sample where its label agrees with the float32 teacher's. Goals: fine-tuning within 15
+minutes, inference at least 250 sentences/s, int8 only if macro-F1 drops by at most 0.5 points;
 `experiment=best`: training within 45 minutes, serving at least 250 sentences/s.
 """
 
@@ -44,6 +46,7 @@ from pipeline.split.news import split_text
 from pipeline.split.units import around
 
 SERVING = (("torch", None), ("onnx", None), ("onnx", "int8"))
+TEACHER_SERVING = (("torch", None), ("onnx", "int8"), ("onnx", "int8_7bit"))
 
 
 Sample = tuple[list[str], list[str], list[str]]  # sentences, the unit before and after each
@@ -100,8 +103,26 @@ def test_scores(label, run_dir: Path) -> tuple[float, float]:
     return macro_f1_3(gold, predicted), f1_score(gold, predicted, average="macro")
 
 
+def model_ids(model):
+    """`model`'s label ids for (texts, the units before and after)."""
+    return lambda *sample: predict_scores(model, *sample).argmax(axis=1).tolist()
+
+
 def label_ids(predictor: Predictor):
     return lambda *sample: [LABEL2ID[label] for label, _ in predictor.label_texts(*sample)]
+
+
+def teacher_serving(run_dir: Path, sample: Sample) -> list[tuple[str, float, float]]:
+    """(serving, sentences/s, agreement with the float32 teacher's labels on `sample`) for the
+    teacher a student run saved, served each way of `TEACHER_SERVING`."""
+    rows, first = [], None
+    for runtime, quantize in TEACHER_SERVING:
+        label = model_ids(load_model(run_dir / TEACHER_FOLDER, runtime=runtime, quantize=quantize))
+        speed, labels = throughput(label, sample), label(*sample)
+        first = first or labels
+        agree = sum(a == b for a, b in zip(labels, first)) / len(labels)
+        rows.append((f"{runtime} {quantize or 'float32'}", speed, agree))
+    return rows
 
 
 def measure(run_dir: Path, sample: Sample) -> list[tuple]:
@@ -122,11 +143,7 @@ def measure(run_dir: Path, sample: Sample) -> list[tuple]:
         serving = f"{name} {runtime} {quantize or 'float32'}"
         rows.append((serving, train_s, throughput(label, sample), *test_scores(label, run_dir)))
     if (run_dir / TEACHER_FOLDER).is_dir():
-        teacher = load_model(run_dir / TEACHER_FOLDER)
-
-        def label(*sample: list[str]) -> list[int]:
-            return predict_scores(teacher, *sample).argmax(axis=1).tolist()
-
+        label = model_ids(load_model(run_dir / TEACHER_FOLDER))
         rows.append(
             (f"{name} teacher", None, throughput(label, sample), *test_scores(label, run_dir))
         )
@@ -155,6 +172,12 @@ def main() -> int:
         trained = f"{train_s:>9.1f} {train_s / base_train:>8.1f}" if train_s else f"{'':>18}"
         ratio = speed / base_speed
         print(f"{name:<32} {trained} {speed:>9.0f} {ratio:>8.3f} {f1_3:>10.3f} {f1:>6.3f}")
+    for run_dir in runs:
+        if (run_dir / TEACHER_FOLDER).is_dir():
+            rows = teacher_serving(run_dir, sample)
+            print(f"\nteacher of {run_dir.name}: {'sent/s':>9} {'x float32':>9} {'agreement':>9}")
+            for serving, speed, agree in rows:
+                print(f"{serving:<20} {speed:>9.1f} {speed / rows[0][1]:>9.3f} {agree:>9.3f}")
     return 0
 
 
