@@ -79,6 +79,7 @@ def test_best_preset_trains_a_student_from_a_teacher_and_offsets_on_its_dev_spli
     teacher = json.loads((run_dir / "teacher" / "model.json").read_text())["settings"]
     for settings in (student, teacher):
         assert settings["use_context"] and settings["context_tokens"] == 8
+    assert (teacher["runtime"], teacher["quantize"]) == ("onnx", "int8_7bit")  # how it labelled
     seconds = manifest["settings"]["seconds"]  # the training budget, part by part
     assert set(seconds) == {"teacher", "teacher_labelling", "student"}
     assert all(s > 0 for s in seconds.values())
