@@ -5,9 +5,8 @@ ONNX Runtime's transformer optimizer recognises that graph and fuses each block'
 LayerNorm and GELU into single operators; the graph from the `torch.export`-based exporter is
 left unfused there. `int8` then applies ONNX Runtime's dynamic quantisation, per channel, to every
 MatMul and fused attention; `int8_7bit` keeps the weights in 7 bits (ONNX Runtime's `reduce_range`),
-for CPUs without VNNI, whose 8-bit products saturate: the mpnet teacher's labels agree with its
-float32 ones on 42% of sentences in `int8`, 97.5% in `int8_7bit`. Speed and accuracy of each
-choice: docs/models.md.
+for CPUs without VNNI, whose 8-bit products saturate (they break the mpnet teacher in `int8`).
+Speed and accuracy of each choice: docs/models.md.
 """
 
 from __future__ import annotations
