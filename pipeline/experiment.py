@@ -92,20 +92,34 @@ class Data:
     pseudo: PseudoLabels | None = None  # when data.train_sources has `pseudo`
 
 
+def training_only(cfg: dict, rows: Sequence[LabelledUnit]) -> set[str]:
+    """The gold documents of `data.train_only_sources`: trained on, never held out."""
+    sources = set(cfg["data"].get("train_only_sources") or ())
+    return {r.doc_id for r in rows if r.source in sources and r.label_source == "gold"}
+
+
+def test_side(cfg: dict, rows: Sequence[LabelledUnit]) -> set[str]:
+    """The run's held-out documents: the seeded `eval.test_fraction` of each source's gold
+    documents outside `data.train_only_sources`."""
+    eval_cfg, pool = cfg["eval"], training_only(cfg, rows)
+    return test_documents(rows, eval_cfg["test_fraction"], eval_cfg["split_seed"], pool)
+
+
 def load_data(cfg: dict, record: RunRecord) -> Data:
     """Split and label the configured data and choose the test side of each fold: the seeded
     `eval.test_fraction` of the gold documents, or `eval.folds` folds of them (with
     `eval.cv_scope=training`, folds of the other documents, the test side set aside)."""
     rows, annotations, record.data_fingerprint = build_rows(cfg)
     eval_cfg = cfg["eval"]
-    test_side = test_documents(rows, eval_cfg["test_fraction"], eval_cfg["split_seed"])
+    held_out = test_side(cfg, rows)
     set_aside: set[str] = set()
     if eval_cfg.get("folds"):
         if eval_cfg.get("cv_scope", "all") == "training":
-            set_aside = test_side
-        sides = fold_documents(rows, eval_cfg["folds"], eval_cfg["split_seed"], set_aside)
+            set_aside = held_out
+        pool = training_only(cfg, rows)  # in no fold: trained on in every one
+        sides = fold_documents(rows, eval_cfg["folds"], eval_cfg["split_seed"], set_aside | pool)
     else:
-        sides = [test_side]
+        sides = [held_out]
     pseudo = None
     if "pseudo" in cfg["data"]["train_sources"]:
         pseudo = load_pseudo_labels(cfg["data"])

@@ -16,6 +16,7 @@ from pipeline.cli.compare import main as compare_main
 from pipeline.cli.hydra_config import compose_config
 from pipeline.core.errors import PipelineError
 from pipeline.core.labels import LABEL2ID
+from pipeline.data import rows
 from pipeline.data.rows import gold_rows
 from pipeline.evaluation import metrics as scoring
 from pipeline.experiment import divide, load_data
@@ -83,6 +84,24 @@ def test_a_training_scope_sets_the_test_side_aside_in_every_fold():
         assert not (_docs(splits.train) | _docs(splits.dev)) & (side | test_side)
     with pytest.raises(PipelineError, match="eval.cv_scope"):
         compose_config([*base, f"eval.folds={FOLDS}", "eval.cv_scope=test"])
+
+
+def test_a_training_only_source_is_never_held_out_and_trains_in_every_fold():
+    base = ["experiment=smoke", "eval.dev_fraction=0.3", "labeler=majority"]
+    alone = load_data(compose_config(base), SimpleNamespace())
+    pool = {r.doc_id for r in alone.rows if r.source == "seed" and r.label_source == "gold"}
+    others = [r for r in alone.rows if r.doc_id not in pool]
+    assert pool
+    only = [*base, "data.train_only_sources=[seed]"]
+    data = load_data(compose_config(only), SimpleNamespace())
+    # the test side is the one the other documents give without the pool
+    assert data.test_sides == [rows.test_documents(others, 0.3, 0)]
+    for extra in ([], [f"eval.folds={FOLDS}"]):
+        cfg = compose_config([*only, *extra])
+        data = load_data(cfg, SimpleNamespace())
+        for fold, side in enumerate(data.test_sides):
+            splits, _, _ = divide(cfg, data, fold)
+            assert not pool & side and pool <= _docs(splits.train) | _docs(splits.dev)
 
 
 @pytest.fixture(scope="module")

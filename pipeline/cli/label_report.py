@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from pipeline.cli.compare import render
 from pipeline.cli.hydra_config import compose_config, parse_with_overrides
 from pipeline.core.errors import ArgumentParser, exit_code
-from pipeline.data.rows import test_documents
-from pipeline.experiment import build_rows
+from pipeline.experiment import build_rows, test_side
 from pipeline.weak.labelers import fit_labeler
 from pipeline.weak.report import lf_report
 
@@ -25,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def report() -> None:
         cfg = compose_config(args.overrides)
         rows, _, _ = build_rows(cfg)
-        held_out = test_documents(rows, cfg["eval"]["test_fraction"], cfg["eval"]["split_seed"])
+        held_out = test_side(cfg, rows)
         labeler = fit_labeler(rows, held_out, {**cfg["labeler"], "name": "auto"}, cfg["seed"])
         dev_docs = {r.doc_id for r in rows} - held_out
         print(render(lf_report(rows, dev_docs, labeler), args.format))

@@ -150,6 +150,8 @@ class DataConfig:
     gold_fraction: float = allowed(Range(low=0, high=1, low_open=True), default=1.0)
     # corpus sources (e.g. checkthat) whose sentences are never trained on (still tested on)
     train_exclude_sources: list[str] = field(default_factory=list)
+    # corpus sources whose gold is only trained on: never held out (test side, CV folds)
+    train_only_sources: list[str] = field(default_factory=list)
     # split and weak-label on Python lists, on Arrow, or on Arrow from arrow_above_chars on
     backend: str = allowed(OneOf(("auto", "memory", "arrow")), default="auto")
     arrow_above_chars: int = allowed(Range(low=0), default=10_000_000)

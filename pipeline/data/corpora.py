@@ -92,14 +92,19 @@ def load_seed(path: str, external_dir: str | None = None) -> list[Article]:
 
 @LOADERS.register("wikinews")
 def load_wikinews(
-    path: str, external_dir: str | None = None, limit: int | None = None, only: str | None = None
+    path: str,
+    external_dir: str | None = None,
+    limit: int | None = None,
+    only: str | None = None,
+    source: str = "wikinews",
 ) -> list[Article]:
     """Wikinews articles from a CSV with url, date, title, text; the url is the document id.
 
     `only`: a file (absolute, or relative to the repository) listing the urls to keep, one a line,
-    in the order to keep them (e.g. a recorded random draw)."""
+    in the order to keep them (e.g. a recorded random draw). `source` names the corpus in rows
+    (e.g. a training-only pool, `data.train_only_sources`)."""
     rows = read_csv_rows(find_external_file(path, external_dir), ("url", "text"))
-    articles = [Article(r["url"], r["text"], "wikinews", r.get("title", "")) for r in rows]
+    articles = [Article(r["url"], r["text"], source, r.get("title", "")) for r in rows]
     if only:
         by_id = {a.doc_id: a for a in articles}
         wanted = read_text_file(REPO_ROOT / only).split()
