@@ -57,18 +57,19 @@ def test_the_backend_is_not_part_of_a_runs_identity():
 
 
 def test_both_backends_build_the_same_rows_from_every_kind_of_corpus():
-    """News articles (seed, Wikinews, a recorded draw) and one-sentence documents (CheckThat!),
+    """News articles (seed, Wikinews, recorded draws) and one-sentence documents (CheckThat!),
     gold and votes: equal rows and the same data fingerprint."""
     small = [
         "data.corpora.wikinews_2019.limit=12",
         "data.corpora.wikinews_2004_2018.limit=4",
+        "data.corpora.wikinews_training.limit=3",
         "data.corpora.checkthat_train.limit=25",
         "data.corpora.checkthat_dev.limit=25",
     ]
     memory = build_rows(compose_config([*small, "data.backend=memory"]))
     arrow = build_rows(compose_config([*small, "data.backend=arrow"]))
     rows = memory[0]
-    assert {r.source for r in rows} == {"seed", "wikinews", "checkthat"}
+    assert {r.source for r in rows} == {"seed", "wikinews", "wikinews_training", "checkthat"}
     assert any(r.label_source == "gold" for r in rows) and any(r.kind != "sentence" for r in rows)
     assert arrow[0] == rows and arrow[2] == memory[2]
 
