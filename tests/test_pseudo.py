@@ -98,7 +98,7 @@ def test_a_changed_span_or_a_missing_folder_is_a_one_line_error(pseudo_dir, tmp_
         load_pseudo_labels(data | {"pseudo": data["pseudo"] | {"dir": str(tmp_path / "bad")}})
 
 
-def test_training_rows_take_pseudo_rows_only_when_asked_and_never_a_test_sentence(pseudo_dir):
+def test_training_rows_take_pseudo_rows_only_when_asked_never_a_test_sentence_nor_gold(pseudo_dir):
     data = compose_config(["data=tiny", f"data.pseudo.dir={pseudo_dir}"])["data"]
     pseudo = load_pseudo_labels(data)
     check_test_side(pseudo, set(sorted(pseudo.test_documents)[:1]))  # a subset passes
@@ -110,3 +110,6 @@ def test_training_rows_take_pseudo_rows_only_when_asked_and_never_a_test_sentenc
     same = [replace(held, doc_id="held", label_source="gold")]
     kept = training_rows(same, {"held"}, ["gold", "pseudo"], pseudo=pseudo.rows)
     assert held.text not in {r.text for r in kept} and len(kept) < len(pseudo.rows)
+    annotated = [replace(held, id="gold#0", label="quote", label_source="gold")]  # gold since
+    kept = training_rows(annotated, set(), ["gold", "pseudo"], pseudo=pseudo.rows)
+    assert [r for r in kept if r.doc_id == held.doc_id] == annotated  # gold, not the model's

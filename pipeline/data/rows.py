@@ -143,7 +143,8 @@ def training_rows(
     them when gold is not asked for); `external`: sentences of the extra sentence-level corpora,
     except those whose text is a held-out sentence's. Corpora named in `exclude_sources` give no
     training sentences (their gold still counts on the test side). `pseudo`: rows labelled by a
-    model (`pipeline.data.pseudo`), kept like external ones when `pseudo` is asked for.
+    model (`pipeline.data.pseudo`), kept like external ones when `pseudo` is asked for, except in
+    documents annotated since (their gold is the label).
     """
     unknown = set(sources) - {"gold", "weak", "external", "pseudo"}
     if unknown:
@@ -168,7 +169,8 @@ def training_rows(
                 replace(r, label=r.weak_label, label_source="weak", annotator="weak_labeler")
             )
     if "pseudo" in sources:
-        chosen += [r for r in pseudo if r.doc_id not in held_out and r.text not in held_texts]
+        annotated = held_out | {r.doc_id for r in rows if r.label_source == "gold"}
+        chosen += [r for r in pseudo if r.doc_id not in annotated and r.text not in held_texts]
     return chosen
 
 
