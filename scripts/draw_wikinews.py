@@ -47,7 +47,7 @@ def main() -> int:
     def sentences(url: str) -> int:
         return sum(u.kind == "sentence" for u in split_article(texts[url], False, splitter))
 
-    drawn = [url for path in args.drawn if path.exists() for url in path.read_text("utf-8").split()]
+    drawn = [url for path in args.drawn for url in path.read_text("utf-8").split()]
     last = order.index(drawn[-1]) if drawn else -1
     if [u for u in order[: last + 1] if FEWEST <= sentences(u) <= MOST] != drawn:
         lists = " + ".join(map(str, args.drawn))
