@@ -104,3 +104,33 @@ def test_structure_features_follow_quotation_marks_across_sentences():
     assert list(rows["quote_marks_odd"]) == [1, 1, 0]  # opens, closes, none
     assert list(rows["prev_quote_open"]) == [0, 1, 1]  # the second continues the quotation
     assert list(rows["frame_at_end"]) == [0, 1, 0] and list(rows["starts_with_quote"]) == [1, 0, 0]
+
+
+def test_saved_vocabularies_are_packed_and_restored(tmp_path):
+    import skops.io as sio
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    from pipeline.core.files import load_skops, save_skops
+
+    texts = ["Le ministre a dit « non ».", "Der Bürgermeister sagte: Nein.", "He said no."] * 20
+    union = FeatureUnion(
+        [
+            ("word", TfidfVectorizer()),
+            ("char", TfidfVectorizer(analyzer="char", ngram_range=(2, 4))),
+        ]
+    )
+    parts = {"text": union.fit(texts), "context": TfidfVectorizer(min_df=2).fit(texts)}
+    vocabularies = [t.vocabulary_ for _, t in union.transformer_list] + [
+        parts["context"].vocabulary_
+    ]
+    save_skops(tmp_path / "packed.skops", parts)
+    (tmp_path / "plain.skops").write_bytes(sio.dumps(parts))  # as saved before packing
+
+    assert union.transformer_list[0][1].vocabulary_ is vocabularies[0]  # the live model kept it
+    assert (tmp_path / "packed.skops").stat().st_size < (tmp_path / "plain.skops").stat().st_size
+    for name in ("packed.skops", "plain.skops"):
+        loaded = load_skops(tmp_path / name)
+        restored = [t.vocabulary_ for _, t in loaded["text"].transformer_list]
+        assert [*restored, loaded["context"].vocabulary_] == vocabularies
+        assert (loaded["text"].transform(texts) != union.transform(texts)).nnz == 0

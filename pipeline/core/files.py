@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 from pipeline.core.errors import PipelineError, one_line
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -156,11 +158,74 @@ def read_yaml_mapping(path: str | os.PathLike) -> dict:
     return data
 
 
+# Key of the saved mapping that holds the fitted vocabularies packed as arrays (see `save_skops`).
+VOCABULARIES = "__vocabularies__"
+
+
+def _with_vocabulary(obj: object, seen: set[int]) -> Iterator[object]:
+    """Every estimator inside `obj` that has a `vocabulary_` (scikit-learn's fitted text
+    vectorizers), in an order that is the same before saving and after loading."""
+    if id(obj) in seen or isinstance(obj, (str, bytes, int, float, type(None))):
+        return
+    seen.add(id(obj))
+    if isinstance(obj, dict):
+        children = list(obj.values())
+    elif isinstance(obj, (list, tuple)):
+        children = list(obj)
+    elif hasattr(obj, "get_params"):  # an estimator: its attributes, by name
+        if "vocabulary_" in vars(obj):
+            yield obj
+        children = [value for key, value in sorted(vars(obj).items()) if key != "vocabulary_"]
+    else:
+        return
+    for child in children:
+        yield from _with_vocabulary(child, seen)
+
+
+def _pack(vocabulary: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A vocabulary as its terms' UTF-8 bytes in column order and their end offsets."""
+    encoded = [term.encode("utf-8") for term in sorted(vocabulary, key=vocabulary.__getitem__)]
+    ends = np.cumsum([len(term) for term in encoded], dtype=np.int64)
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), ends
+
+
+def _unpack(data: np.ndarray, ends: np.ndarray) -> dict[str, int]:
+    blob, starts = data.tobytes(), [0, *ends[:-1].tolist()]
+    return {
+        blob[start:end].decode("utf-8"): column
+        for column, (start, end) in enumerate(zip(starts, ends.tolist()))
+    }
+
+
 def save_skops(path: str | os.PathLike, obj: object) -> None:
-    """Save a scikit-learn object with skops, atomically."""
+    """Save a scikit-learn object with skops, atomically.
+
+    The vocabularies of fitted text vectorizers go into the file as two arrays each (skops writes a
+    mapping entry by entry: a large vocabulary took seconds and tens of MB), and are restored on
+    load."""
     import skops.io as sio
 
-    atomic_write_bytes(path, sio.dumps(obj))
+    holders = list(_with_vocabulary(obj, set()))
+    vocabularies = [holder.vocabulary_ for holder in holders]
+    try:
+        for holder in holders:
+            holder.vocabulary_ = None
+        packed = {VOCABULARIES: [_pack(vocabulary) for vocabulary in vocabularies], "object": obj}
+        atomic_write_bytes(path, sio.dumps(packed if holders else obj))
+    finally:
+        for holder, vocabulary in zip(holders, vocabularies):
+            holder.vocabulary_ = vocabulary
+
+
+def _restore_vocabularies(loaded: object) -> object:
+    """The object `save_skops` packed, its vocabularies unpacked (a file without any, or saved
+    before they were packed, as it is)."""
+    if not (isinstance(loaded, dict) and VOCABULARIES in loaded):
+        return loaded
+    obj = loaded["object"]
+    for holder, (data, ends) in zip(_with_vocabulary(obj, set()), loaded[VOCABULARIES]):
+        holder.vocabulary_ = _unpack(data, ends)
+    return obj
 
 
 def load_skops(path: str | os.PathLike) -> object:
@@ -173,10 +238,11 @@ def load_skops(path: str | os.PathLike) -> object:
     if not path.is_file():
         raise PipelineError(f"no model file at {path}")
     try:
-        return sio.load(path, trusted=[])  # only the types skops itself vets
+        loaded = sio.load(path, trusted=[])  # only the types skops itself vets
     except UntrustedTypesFoundException as err:
         raise PipelineError(f"refusing to load {path}: {str(err).splitlines()[0]}") from None
     except Exception as err:  # noqa: BLE001 - any failure to parse the file means a broken model file
         raise PipelineError(
             f"{path} is not a readable skops model ({type(err).__name__}: {err})"
         ) from None
+    return _restore_vocabularies(loaded)
