@@ -55,9 +55,7 @@ def _docs(rows) -> set[str]:
 
 
 def test_each_fold_trains_and_tunes_beside_its_test_side_only():
-    cfg = compose_config(
-        ["experiment=smoke", f"eval.folds={FOLDS}", "eval.dev_fraction=0.3", "labeler=majority"]
-    )
+    cfg = compose_config(["experiment=smoke", f"eval.folds={FOLDS}", "eval.dev_fraction=0.3"])
     data = load_data(cfg, SimpleNamespace())
     assert len(data.test_sides) == FOLDS
     tested = []
@@ -71,7 +69,7 @@ def test_each_fold_trains_and_tunes_beside_its_test_side_only():
 
 
 def test_a_training_scope_sets_the_test_side_aside_in_every_fold():
-    base = ["experiment=smoke", "eval.dev_fraction=0.3", "labeler=majority"]
+    base = ["experiment=smoke", "eval.dev_fraction=0.3"]
     test_side = load_data(compose_config(base), SimpleNamespace()).test_sides[0]
     cfg = compose_config([*base, f"eval.folds={FOLDS}", "eval.cv_scope=training"])
     data = load_data(cfg, SimpleNamespace())
@@ -87,7 +85,7 @@ def test_a_training_scope_sets_the_test_side_aside_in_every_fold():
 
 
 def test_a_training_only_source_is_never_held_out_and_trains_in_every_fold():
-    base = ["experiment=smoke", "eval.dev_fraction=0.3", "labeler=majority"]
+    base = ["experiment=smoke", "eval.dev_fraction=0.3"]
     alone = load_data(compose_config(base), SimpleNamespace())
     pool = {r.doc_id for r in alone.rows if r.source == "seed" and r.label_source == "gold"}
     others = [r for r in alone.rows if r.doc_id not in pool]
@@ -105,13 +103,9 @@ def test_a_training_only_source_is_never_held_out_and_trains_in_every_fold():
 
 @pytest.fixture(scope="module")
 def cv_run(tmp_path_factory) -> Path:
-    """A completed `experiment=smoke eval.folds=3` run, composed and run in-process (the weak
-    labeler by majority vote: Snorkel's label model, fit once per fold, would take most of the
-    time)."""
+    """A completed `experiment=smoke eval.folds=3` run, composed and run in-process."""
     root = tmp_path_factory.mktemp("cv")
-    return run_smoke(
-        root, "cv0000", f"eval.folds={FOLDS}", "eval.n_bootstrap=10", "labeler=majority"
-    )
+    return run_smoke(root, "cv0000", f"eval.folds={FOLDS}", "eval.n_bootstrap=10")
 
 
 @pytest.mark.slow

@@ -94,7 +94,6 @@ def test_a_crash_mid_run_is_marked_failed_and_compare_shows_every_status(tmp_pat
     result = run_cli(
         "pipeline",
         "experiment=smoke",
-        "labeler=majority",
         "model.params.C=-1",
         f"paths.experiments_dir={tmp_path}",
     )
@@ -156,7 +155,6 @@ def test_concurrent_runs_into_one_folder_keep_their_own_run_folders_and_mlflow_r
         "-m",
         "pipeline",
         "experiment=smoke",
-        "labeler=majority",
         "tracking=mlflow",
         "force=true",
         f"paths.experiments_dir={tmp_path}",
