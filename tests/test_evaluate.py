@@ -108,3 +108,19 @@ def test_gold_ceiling_scores_the_gold_as_the_evaluation_scores_a_model(tmp_path)
     assert abs(pooled["macro_f1"] - 2 / 3) < 1e-9
     with pytest.raises(PipelineError, match="no gold-labelled sentence"):
         gold_ceiling({}, ("ct/b.tsv",), str(tmp_path))
+
+
+def test_resampled_macro_f1_is_scikit_learns_macro_f1_of_each_resample():
+    from sklearn.metrics import f1_score
+
+    from pipeline.evaluation.metrics import resampled_macro_f1
+
+    rng = np.random.default_rng(3)
+    gold = rng.choice(4, size=(200, 40), p=[0.6, 0.3, 0.08, 0.02])  # rare labels go missing
+    pred = np.where(rng.random((200, 40)) < 0.6, gold, rng.integers(0, 4, (200, 40)))
+    for labels in (None, [0, 1, 2], [0, 1]):
+        expected = [
+            f1_score(g, p, labels=labels, average="macro", zero_division=0)
+            for g, p in zip(gold, pred)
+        ]
+        assert np.allclose(resampled_macro_f1(gold, pred, labels), expected, rtol=0, atol=1e-12)

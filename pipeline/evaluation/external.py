@@ -99,7 +99,7 @@ def gold_ceiling(
 def _ceiling_row(part: str, theirs: np.ndarray, ours: np.ndarray) -> dict:
     if not len(theirs):
         raise PipelineError(f"{part}: no gold-labelled sentence of this part")
-    low, high = bootstrap_interval(theirs, ours, score=subj_obj_macro_f1)
+    low, high = bootstrap_interval(theirs, ours, labels=[0, 1])
     return {
         "part": part,
         **summary_row(binary_scores(theirs, ours)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.evaluation.metrics import macro_f1
+from pipeline.evaluation.metrics import bootstrap_samples, macro_f1
 
 
 def paired_bootstrap(
@@ -15,12 +15,8 @@ def paired_bootstrap(
     rng = np.random.default_rng(seed)
     n = len(gold)
     observed = macro_f1(gold, pred_b) - macro_f1(gold, pred_a)
-    deltas = np.array(
-        [
-            macro_f1(gold[i], pred_b[i]) - macro_f1(gold[i], pred_a[i])
-            for i in rng.integers(0, n, size=(n_resamples, n))
-        ]
-    )
+    idx = rng.integers(0, n, size=(n_resamples, n))
+    deltas = bootstrap_samples(gold, pred_b, idx) - bootstrap_samples(gold, pred_a, idx)
     crossing = (deltas <= 0).mean() if observed > 0 else (deltas >= 0).mean()
     return {
         "delta_macro_f1": float(observed),
