@@ -7,17 +7,17 @@
 Training time comes from each run's metrics.json (`train_seconds`, the model fit alone). Inference
 throughput labels the first N sentences of the Wikinews 2019 sample through `pipeline.predict`'s
 Predictor with the units before and after each, as `label_article` passes them (tokenisation
-included), after one warm-up batch, fastest of 3 passes. Ratios are to the
-first model measured in the same invocation (training time: to the first that trains). A fine-tuned
-run is measured served each way (PyTorch float32, ONNX Runtime float32, ONNX Runtime int8), with
-each one's macro-F1 recomputed on the run's
-own test sentences (predictions.jsonl), so the accuracy cost of int8 is read off the same
-invocation. A teacher-student run (`minilm_student`) also measures the teacher it saved in
-`teacher/` (PyTorch float32) on the same test sentences, and prints how fast the teacher labels
-served each way a student run can ask for (`teacher_runtime`, `teacher_quantize`), with the share
-of the sample where its label agrees with the float32 teacher's. Goals: fine-tuning within 15
-minutes, inference at least 250 sentences/s, int8 only if macro-F1 drops by at most 0.5 points;
-`experiment=best`: training within 45 minutes, serving at least 250 sentences/s.
+included), after one warm-up batch, fastest of 3 passes. Ratios are to the first model measured in
+the same invocation (training time: to the first that trains). A fine-tuned run is measured served
+each way (PyTorch float32, ONNX Runtime float32, ONNX Runtime int8), with each one's macro-F1
+recomputed on the run's own test sentences (predictions.jsonl, with each sentence's neighbours from
+the run's dataset/), so the accuracy cost of int8 is read off the same invocation. A teacher-student
+run (`minilm_student`) also measures the teacher it saved in `teacher/` (PyTorch float32) on the
+same test sentences, and prints how fast the teacher labels served each way a student run can ask
+for (`teacher_runtime`, `teacher_quantize`), with the share of the sample where its label agrees
+with the float32 teacher's. Goals: fine-tuning within 15 minutes, inference at least 250
+sentences/s, int8 only if macro-F1 drops by at most 0.5 points; `experiment=best`: training within
+45 minutes, serving at least 250 sentences/s.
 """
 
 from __future__ import annotations
@@ -95,11 +95,16 @@ def throughput(label, sample: Sample, passes: int = 3) -> float:
 
 
 def test_scores(label, run_dir: Path) -> tuple[float, float]:
-    """Macro-F1 over fact, quote and policy, and 4-way, of `label` (texts -> label ids) on the
-    run's test sentences (context-free models only)."""
+    """Macro-F1 over fact, quote and policy, and 4-way, of `label` (texts, the units before and
+    after -> label ids) on the run's test sentences, their neighbours read from its `dataset/`."""
+    from datasets import load_from_disk
+
     rows = [r for _, r in iter_jsonl(run_dir / "predictions.jsonl")]
+    units = load_from_disk(str(run_dir / "dataset"))
+    around = dict(zip(units["id"], zip(units["prev_text"], units["next_text"])))
     gold = [LABEL2ID[r["gold"]] for r in rows]
-    predicted = label([r["text"] for r in rows])
+    prevs, nexts = zip(*(around[r["id"]] for r in rows))
+    predicted = label([r["text"] for r in rows], list(prevs), list(nexts))
     return macro_f1_3(gold, predicted), f1_score(gold, predicted, average="macro")
 
 
@@ -139,16 +144,17 @@ def measure(run_dir: Path, sample: Sample) -> list[tuple]:
     name = model_label(yaml.safe_load((run_dir / "config.yaml").read_text())["model"])
     predictor = Predictor(run_dir)
     train_s = metrics.get("train_seconds")
-    if not isinstance(predictor.model, FineTuned) or predictor.model.use_context:
+    if not isinstance(predictor.model, FineTuned):
         label = label_ids(predictor)
-        return [
+        rows = [
             (name, train_s, throughput(label, sample), metrics["macro_f1_3"], metrics["macro_f1"])
         ]
-    rows = []
-    for runtime, quantize in SERVING:  # the serving runtime is chosen when the run is loaded
-        label = label_ids(Predictor(run_dir, runtime=runtime, quantize=quantize))
-        serving = f"{name} {runtime} {quantize or 'float32'}"
-        rows.append((serving, train_s, throughput(label, sample), *test_scores(label, run_dir)))
+    else:
+        rows = []
+        for runtime, quantize in SERVING:  # the serving runtime is chosen when the run is loaded
+            label = label_ids(Predictor(run_dir, runtime=runtime, quantize=quantize))
+            serving = f"{name} {runtime} {quantize or 'float32'}"
+            rows.append((serving, train_s, throughput(label, sample), *test_scores(label, run_dir)))
     if (run_dir / TEACHER_FOLDER).is_dir():
         label = model_ids(load_model(run_dir / TEACHER_FOLDER))
         rows.append(
