@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 from sklearn.metrics import f1_score
@@ -36,6 +37,7 @@ from sklearn.metrics import f1_score
 from pipeline.core.config import model_label
 from pipeline.core.files import iter_jsonl
 from pipeline.core.labels import LABEL2ID
+from pipeline.data.annotations import best_units
 from pipeline.data.corpora import load_wikinews
 from pipeline.evaluation.metrics import macro_f1_3
 from pipeline.models import load_model, predict_scores
@@ -94,17 +96,41 @@ def throughput(label, sample: Sample, passes: int = 3) -> float:
     return len(sample[0]) / min(seconds)
 
 
-def test_scores(label, run_dir: Path) -> tuple[float, float]:
-    """Macro-F1 over fact, quote and policy, and 4-way, of `label` (texts, the units before and
-    after -> label ids) on the run's test sentences, their neighbours read from its `dataset/`."""
+TestSide = tuple[Sample, list[int]]  # the run's test sentences with their neighbours, gold ids
+
+
+def test_side(run_dir: Path) -> TestSide:
+    """The run's test sentences (predictions.jsonl), the units before and after each, and their
+    gold label ids. Each gold span (`doc#start-end`) takes the neighbours of the unit of the run's
+    `dataset/` it overlaps most (`best_units`, as the run's gold rows took them); a sentence
+    corpus's have none."""
     from datasets import load_from_disk
 
     rows = [r for _, r in iter_jsonl(run_dir / "predictions.jsonl")]
-    units = load_from_disk(str(run_dir / "dataset"))
-    around = dict(zip(units["id"], zip(units["prev_text"], units["next_text"])))
-    gold = [LABEL2ID[r["gold"]] for r in rows]
-    prevs, nexts = zip(*(around[r["id"]] for r in rows))
-    predicted = label([r["text"] for r in rows], list(prevs), list(nexts))
+    columns = ["doc_id", "kind", "start", "end", "prev_text", "next_text"]
+    units_of: dict[str, list[SimpleNamespace]] = {}
+    for unit in load_from_disk(str(run_dir / "dataset")).select_columns(columns):
+        units_of.setdefault(unit["doc_id"], []).append(SimpleNamespace(**unit))
+    for units in units_of.values():
+        units.sort(key=lambda u: u.start)  # article order, as best_units expects
+    around = []
+    for row in rows:
+        doc, span = row["id"].rsplit("#", 1)
+        start, end = map(int, span.split("-"))
+        units = units_of.get(doc, [])
+        found = best_units(units, [SimpleNamespace(start=start, end=end)])
+        unit = units[found[0][1]] if found else SimpleNamespace(prev_text="", next_text="")
+        around.append((unit.prev_text, unit.next_text))
+    prevs, nexts = zip(*around)
+    sample = ([r["text"] for r in rows], list(prevs), list(nexts))
+    return sample, [LABEL2ID[r["gold"]] for r in rows]
+
+
+def test_scores(label, test: TestSide) -> tuple[float, float]:
+    """Macro-F1 over fact, quote and policy, and 4-way, of `label` (texts, the units before and
+    after -> label ids) on a run's test side."""
+    sample, gold = test
+    predicted = label(*sample)
     return macro_f1_3(gold, predicted), f1_score(gold, predicted, average="macro")
 
 
@@ -144,7 +170,12 @@ def measure(run_dir: Path, sample: Sample) -> list[tuple]:
     name = model_label(yaml.safe_load((run_dir / "config.yaml").read_text())["model"])
     predictor = Predictor(run_dir)
     train_s = metrics.get("train_seconds")
-    if not isinstance(predictor.model, FineTuned):
+    fine_tuned, has_teacher = (
+        isinstance(predictor.model, FineTuned),
+        (run_dir / TEACHER_FOLDER).is_dir(),
+    )
+    test = test_side(run_dir) if fine_tuned or has_teacher else None
+    if not fine_tuned:
         label = label_ids(predictor)
         rows = [
             (name, train_s, throughput(label, sample), metrics["macro_f1_3"], metrics["macro_f1"])
@@ -154,12 +185,10 @@ def measure(run_dir: Path, sample: Sample) -> list[tuple]:
         for runtime, quantize in SERVING:  # the serving runtime is chosen when the run is loaded
             label = label_ids(Predictor(run_dir, runtime=runtime, quantize=quantize))
             serving = f"{name} {runtime} {quantize or 'float32'}"
-            rows.append((serving, train_s, throughput(label, sample), *test_scores(label, run_dir)))
-    if (run_dir / TEACHER_FOLDER).is_dir():
+            rows.append((serving, train_s, throughput(label, sample), *test_scores(label, test)))
+    if has_teacher:
         label = model_ids(load_model(run_dir / TEACHER_FOLDER))
-        rows.append(
-            (f"{name} teacher", None, throughput(label, sample), *test_scores(label, run_dir))
-        )
+        rows.append((f"{name} teacher", None, throughput(label, sample), *test_scores(label, test)))
     return rows
 
 

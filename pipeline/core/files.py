@@ -210,8 +210,9 @@ def save_skops(path: str | os.PathLike, obj: object) -> None:
     try:
         for holder in holders:
             holder.vocabulary_ = None
-        packed = {VOCABULARIES: [_pack(vocabulary) for vocabulary in vocabularies], "object": obj}
-        atomic_write_bytes(path, sio.dumps(packed if holders else obj))
+        packed = [_pack(vocabulary) for vocabulary in vocabularies]
+        saved = {VOCABULARIES: packed, "object": obj} if holders else obj
+        atomic_write_bytes(path, sio.dumps(saved))
     finally:
         for holder, vocabulary in zip(holders, vocabularies):
             holder.vocabulary_ = vocabulary

@@ -27,9 +27,12 @@ def evaluate_subjectivity(model: Model, name: str, external_dir: str | None = No
     return EXTERNAL_EVALUATIONS.get(name)(model, external_dir)
 
 
+SUBJ_OBJ = [0, 1]  # OBJ, SUBJ
+
+
 def subj_obj_macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
     """Macro-F1 over OBJ (0) and SUBJ (1)."""
-    return float(f1_score(gold, pred, average="macro", labels=[0, 1], zero_division=0))
+    return float(f1_score(gold, pred, average="macro", labels=SUBJ_OBJ, zero_division=0))
 
 
 def binary_scores(gold: np.ndarray, pred: np.ndarray) -> dict:
@@ -99,7 +102,7 @@ def gold_ceiling(
 def _ceiling_row(part: str, theirs: np.ndarray, ours: np.ndarray) -> dict:
     if not len(theirs):
         raise PipelineError(f"{part}: no gold-labelled sentence of this part")
-    low, high = bootstrap_interval(theirs, ours, labels=[0, 1])
+    low, high = bootstrap_interval(theirs, ours, labels=SUBJ_OBJ)
     return {
         "part": part,
         **summary_row(binary_scores(theirs, ours)),
