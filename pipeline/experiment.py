@@ -18,7 +18,7 @@ import yaml
 from pipeline.core.config import config_identity, model_label
 from pipeline.core.files import atomic_write_text
 from pipeline.core.labels import LABEL2ID
-from pipeline.data.annotations import Annotation, load_annotations
+from pipeline.data.annotations import Annotation, label_files_hash, load_annotations
 from pipeline.data.corpora import Article, load_articles, load_opinion_sentences, on_arrow
 from pipeline.data.pseudo import PseudoLabels, check_test_side, load_pseudo_labels
 from pipeline.data.rows import (
@@ -285,6 +285,14 @@ def cross_validate(cfg: dict, data: Data, first: Splits, first_scores: np.ndarra
     return scoring.cross_validation(gold, pred, cfg["eval"]["confidence"])
 
 
+def run_identity(cfg: dict) -> str:
+    """What makes two runs the same computation: the config less its volatile keys, and the
+    label files it reads (gold annotations, pseudo labels), so that a run over grown gold is new."""
+    data = cfg["data"]
+    labels = label_files_hash(data["annotations_dir"], (data.get("pseudo") or {}).get("dir") or "")
+    return fingerprint([config_identity(cfg), labels])
+
+
 def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()) -> dict:
     """Run every stage with `cfg`, write the run folder (and the tracker, if any); the metrics.
 
@@ -295,7 +303,7 @@ def run_experiment(cfg: dict, run_dir: str | Path, overrides: Sequence[str] = ()
         experiment=cfg["experiment_name"],
         seed=cfg["seed"],
         overrides=list(overrides),
-        config_hash=config_identity(cfg),
+        config_hash=run_identity(cfg),
     )
     run_dir = Path(run_dir)
     model = configured_model(cfg)

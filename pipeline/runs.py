@@ -232,7 +232,8 @@ def completed_runs(root: str | os.PathLike) -> Iterator[tuple[Path, dict]]:
 def completed_twin(
     experiments_dir: str | os.PathLike, config_hash: str, exclude: Path | None = None
 ) -> Path | None:
-    """A completed run below `experiments_dir` that computed the same config, if there is one."""
+    """A completed run below `experiments_dir` with the same identity (`config_hash`: config and
+    label files, `pipeline.experiment.run_identity`), if there is one."""
     root = Path(experiments_dir)
     if not root.is_dir():
         return None
@@ -240,15 +241,5 @@ def completed_twin(
         if record.get("config_hash") == config_hash and (
             exclude is None or run_dir.resolve() != Path(exclude).resolve()
         ):
-            return run_dir
-    return None
-    for run_dir in find_runs(root):
-        if exclude is not None and run_dir.resolve() == Path(exclude).resolve():
-            continue
-        try:
-            record = read_run(run_dir)
-        except PipelineError:
-            continue
-        if record.get("status") == "completed" and record.get("config_hash") == config_hash:
             return run_dir
     return None

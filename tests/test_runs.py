@@ -9,7 +9,9 @@ import time
 import pytest
 from conftest import run_cli
 
+from pipeline.cli.hydra_config import compose_config
 from pipeline.core.errors import PipelineError
+from pipeline.experiment import run_identity
 from pipeline.runs import (
     RunRecord,
     claim_run_dir,
@@ -176,3 +178,21 @@ def test_concurrent_runs_into_one_folder_keep_their_own_run_folders_and_mlflow_r
     logged = mlflow.search_runs(experiment_names=["smoke"])
     assert sorted(logged["tags.mlflow.runName"]) == sorted(r.name for r in runs)
     assert set(logged["status"]) == {"FINISHED"}
+
+
+def test_a_run_over_changed_labels_is_not_the_same_run(tmp_path):
+    """Grown or corrected gold makes a new run: a rerun is not skipped as the old one's twin."""
+    gold = tmp_path / "annotations"
+    (gold / "part").mkdir(parents=True)
+    batch = gold / "part" / "batch_01.jsonl"
+    batch.write_text('{"doc": "d", "start": 0, "end": 4, "label": "fact"}\n')
+    cfg = compose_config([f"data.annotations_dir={gold}", f"data.pseudo.dir={tmp_path / 'none'}"])
+    before = run_identity(cfg)
+    assert run_identity(cfg) == before  # deterministic
+    batch.write_text('{"doc": "d", "start": 0, "end": 4, "label": "quote"}\n')
+    relabelled = run_identity(cfg)
+    (gold / "part" / "batch_02.jsonl").write_text(
+        '{"doc": "e", "start": 0, "end": 2, "label": "fact"}\n'
+    )
+    assert len({before, relabelled, run_identity(cfg)}) == 3
+    assert run_identity(cfg | {"seed": cfg["seed"] + 1}) != run_identity(cfg)

@@ -23,9 +23,8 @@ from pipeline.cli.hydra_config import (
     register_resolvers,
 )
 from pipeline.cli.schema import plain_config
-from pipeline.core.config import config_identity
 from pipeline.core.errors import exit_code, interrupt_on_sigterm
-from pipeline.experiment import run_experiment
+from pipeline.experiment import run_experiment, run_identity
 from pipeline.runs import RUN_FILE, completed_twin
 
 log = logging.getLogger("pipeline")
@@ -72,10 +71,10 @@ def run_job(cfg: DictConfig) -> float:
     twin = (
         None
         if plain["force"]
-        else completed_twin(plain["paths"]["experiments_dir"], config_identity(plain), run_dir)
+        else completed_twin(plain["paths"]["experiments_dir"], run_identity(plain), run_dir)
     )
     if twin is not None:
-        log.info("skipped: same config as completed run %s (force=true reruns it)", twin)
+        log.info("skipped: same config and labels as completed run %s (force=true reruns it)", twin)
         _remove_job_folder(run_dir)
         return json.loads((twin / "metrics.json").read_text())[objective]
     try:  # a bad model or splitter parameter fails before the run claims its folder

@@ -83,6 +83,17 @@ def load_annotations(directory: str | Path) -> list[Annotation]:
     ]
 
 
+def label_files_hash(*directories: str | Path) -> str:
+    """A content hash of the ``*.jsonl`` files below `directories` (missing ones count as empty):
+    changed gold or pseudo labels make a different run."""
+    digest = hashlib.sha256()
+    for directory in map(Path, directories):
+        for path in sorted(directory.rglob("*.jsonl")) if directory.is_dir() else ():
+            digest.update(path.relative_to(directory).as_posix().encode("utf-8") + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def index_annotations(
     annotations: list[Annotation], texts: dict[str, str]
 ) -> dict[tuple[str, int, int], Annotation]:
