@@ -1,10 +1,20 @@
 """The role cues (reporting frames, quotation state, policy measures) and the tfidf_roles model."""
 
+from concurrent.futures import Future
+
 import numpy as np
 import pytest
 from conftest import TOY_LABELS, TOY_TEXTS
 
-from pipeline.models import base, build_model, fit_model, load_model, predict_scores, save_model
+from pipeline.models import (
+    base,
+    build_model,
+    fit_model,
+    load_model,
+    predict_scores,
+    save_model,
+    structure,
+)
 from pipeline.models.roles import ROLE_NAMES, abstract_text, role_features
 from pipeline.models.static_vectors import StaticVectors
 from pipeline.models.structure import held_out_split
@@ -158,3 +168,20 @@ def test_only_a_model_that_reads_the_sentence_after_is_given_it():
         following=[*TEXTS[1:], ""],
     )
     assert predict_scores(model, TEXTS, PREVS, [*TEXTS[1:], ""]).shape == (len(TEXTS), 4)
+
+
+@pytest.mark.parametrize("name", ["tfidf_structure", "tfidf_roles"])
+def test_rule_features_from_the_second_process_give_the_same_model(name, monkeypatch):
+    nexts = [*TEXTS[1:], ""]
+    params = {"following_weight": 1.0} if name == "tfidf_roles" else {}
+
+    def scores() -> np.ndarray:
+        model = build_model(name, params, seed=0)
+        fit_model(model, TEXTS, LABELS_, PREVS, GROUPS, following=nexts)
+        return predict_scores(model, TEXTS, PREVS, nexts)
+
+    here = scores()
+    monkeypatch.setattr(structure, "BACKGROUND_ROWS", 1)  # every fit and prediction
+    inputs = build_model(name, params, seed=0)._inputs(TEXTS, PREVS, nexts)
+    assert any(isinstance(part, Future) for part in inputs.parts)
+    assert np.array_equal(scores(), here)

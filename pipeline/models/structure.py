@@ -11,17 +11,24 @@ with skops.
 policy measures) for the sentence and the one before, n-grams of the sentence's word classes, LSA
 topics of its words and static token vectors of a checkpoint (`static_vectors.py`); it can hold out
 a share of the training articles to tune decision offsets on (`model.thresholds`).
+
+The rule features (pure-Python regular expressions) of a fit or of a large prediction are computed
+in a second process while this one builds the TF-IDF blocks: the two take about as long, and the
+job has two cores.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from joblib.externals.loky import get_reusable_executor
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -91,22 +98,48 @@ def vote_features(texts: Sequence[str], prevs: Sequence[str]) -> np.ndarray:
     return (apply_lfs(list(texts), list(prevs)) >= 0).astype(float)
 
 
+# Rows from which the rule features go to a second process (below, starting it costs more).
+BACKGROUND_ROWS = 2_000
+
+# A group of rule features: (weight, function, arguments) each, stacked side by side.
+CueGroup = list[tuple[float, Callable[..., np.ndarray], tuple]]
+# A part of the fixed features: a rule-feature group, or a function computed in this process.
+FixedPart = CueGroup | Callable[[], np.ndarray]
+
+
+def weighted_cues(group: CueGroup) -> np.ndarray:
+    """The group's features, each function's columns times its weight."""
+    return np.hstack([weight * function(*args) for weight, function, args in group])
+
+
+def start(group: CueGroup, rows: int) -> Future | np.ndarray:
+    """A rule-feature group started in the second process (from `BACKGROUND_ROWS` rows), else
+    computed here."""
+    if rows >= BACKGROUND_ROWS:
+        return get_reusable_executor(max_workers=1).submit(weighted_cues, group)
+    return weighted_cues(group)
+
+
 @dataclass
 class Inputs:
     """Sentences, the sentences before (and after) each, and their features that need no
-    fitting."""
+    fitting (`parts`, side by side; some may still be computing in the second process)."""
 
     texts: list[str]
     prevs: list[str]
-    fixed: np.ndarray
+    parts: list[Future | np.ndarray]
     nexts: list[str] | None = None
+
+    @cached_property
+    def fixed(self) -> np.ndarray:
+        return np.hstack([p.result() if isinstance(p, Future) else p for p in self.parts])
 
     def take(self, idx: np.ndarray) -> Inputs:
         def pick(values: list[str]) -> list[str]:
             return [values[i] for i in idx]
 
         nexts = None if self.nexts is None else pick(self.nexts)
-        return Inputs(pick(self.texts), pick(self.prevs), self.fixed[idx], nexts)
+        return Inputs(pick(self.texts), pick(self.prevs), [self.fixed[idx]], nexts)
 
 
 def tfidf_matrix(vectorizer: object, texts: list[str], fit: bool) -> sp.spmatrix:
@@ -155,18 +188,39 @@ class TfidfStructure(Model):
         self.structure_weight = structure_weight
         self.clf = classifier(C, max_iter, class_weight, seed)
 
-    def _inputs(self, texts: Sequence[str], context: Sequence[str] | None) -> Inputs:
+    def _fixed_parts(self, texts: list[str], prevs: list[str], nexts: list[str]) -> list[FixedPart]:
+        """The features that need no fitting, in column order."""
+        weight = self.structure_weight
+        return [
+            [(weight, structure_features, (texts, prevs)), (weight, vote_features, (texts, prevs))]
+        ]
+
+    def _inputs(
+        self,
+        texts: Sequence[str],
+        context: Sequence[str] | None,
+        following: Sequence[str] | None = None,
+    ) -> Inputs:
         texts = list(texts)
-        prevs = neighbours(texts, context)
-        fixed = np.hstack([structure_features(texts, prevs), vote_features(texts, prevs)])
-        return Inputs(texts, prevs, self.structure_weight * fixed)
+        prevs, nexts = neighbours(texts, context), neighbours(texts, following)
+        specs = self._fixed_parts(texts, prevs, nexts)
+        # rule-feature groups first, so that they compute while this process does the rest
+        started = {i: start(spec, len(texts)) for i, spec in enumerate(specs) if not callable(spec)}
+        parts = [started[i] if i in started else spec() for i, spec in enumerate(specs)]
+        return Inputs(texts, prevs, parts, nexts)
 
     def _blocks(self, inputs: Inputs, fit: bool) -> list[sp.spmatrix]:
-        """The feature blocks of the classifier's matrix (fitting the vectorizers if `fit`)."""
+        """The feature blocks of the classifier's matrix (fitting the vectorizers if `fit`); the
+        fixed features are read after every TF-IDF block, when the second process has had the
+        most time."""
+        blocks = self._tfidf_blocks(inputs, fit)
+        return [*blocks[:2], sp.csr_matrix(inputs.fixed), *blocks[2:]]
+
+    def _tfidf_blocks(self, inputs: Inputs, fit: bool) -> list[sp.spmatrix]:
+        """The blocks fitted on the training rows, in column order but for the fixed features."""
         return [
             tfidf_matrix(self.text_features, inputs.texts, fit),
             self.context_weight * tfidf_matrix(self.context_features, inputs.prevs, fit),
-            sp.csr_matrix(inputs.fixed),
         ]
 
     def _fit_inputs(self, inputs: Inputs, y: np.ndarray) -> None:
@@ -290,28 +344,26 @@ class TfidfRoles(TfidfStructure):
         self.dev_fraction, self.seed = dev_fraction, seed
         self._held_out: tuple[np.ndarray, np.ndarray] | None = None
 
-    def _inputs(
-        self,
-        texts: Sequence[str],
-        context: Sequence[str] | None,
-        following: Sequence[str] | None = None,
-    ) -> Inputs:
-        base = super()._inputs(texts, context)
-        nexts = neighbours(base.texts, following)
-        blocks = [base.fixed]
+    def _fixed_parts(self, texts: list[str], prevs: list[str], nexts: list[str]) -> list[FixedPart]:
+        rules = super()._fixed_parts(texts, prevs, nexts)[0]
         if self.role_weight:
-            blocks.append(self.role_weight * role_features(base.texts, base.prevs))
+            rules.append((self.role_weight, role_features, (texts, prevs)))
         if self.prev_role_weight:
-            blocks.append(self.prev_role_weight * sentence_cues(base.prevs))
+            rules.append((self.prev_role_weight, sentence_cues, (prevs,)))
+        parts: list[FixedPart] = [rules]
         if self.static_weight:
-            blocks.append(self.static_weight * self.static.vectors(base.texts))
+            parts.append(lambda: self.static_weight * self.static.vectors(texts))
         if self.following_weight:  # the sentence after: its role cues, quotation state, frame
-            after = np.hstack([sentence_cues(nexts), structure_features(nexts, base.texts)])
-            blocks.append(self.following_weight * after)
-        return Inputs(base.texts, base.prevs, np.hstack(blocks), nexts)
+            weight = self.following_weight
+            after = [
+                (weight, sentence_cues, (nexts,)),
+                (weight, structure_features, (nexts, texts)),
+            ]
+            parts.append(after)
+        return parts
 
-    def _blocks(self, inputs: Inputs, fit: bool) -> list[sp.spmatrix]:
-        blocks = super()._blocks(inputs, fit)
+    def _tfidf_blocks(self, inputs: Inputs, fit: bool) -> list[sp.spmatrix]:
+        blocks = super()._tfidf_blocks(inputs, fit)
         if self.abstract_weight:
             abstract = [abstract_text(t) for t in inputs.texts]
             blocks.append(
