@@ -224,11 +224,16 @@ class TfidfStructure(Model):
         ]
 
     def _fit_inputs(self, inputs: Inputs, y: np.ndarray) -> None:
-        self.clf.fit(sp.hstack(self._blocks(inputs, fit=True), format="csr"), y)
+        self.clf.fit(self._matrix(inputs, fit=True), y)
         self.classes_ = self.clf.classes_
 
     def _proba(self, inputs: Inputs) -> np.ndarray:
-        return self.clf.predict_proba(sp.hstack(self._blocks(inputs, fit=False), format="csr"))
+        return self.clf.predict_proba(self._matrix(inputs, fit=False))
+
+    def _matrix(self, inputs: Inputs, fit: bool) -> sp.csr_matrix:
+        """The classifier's matrix in float32: the solver's products over it take about 0.8 x
+        the time of float64's, for the same decisions within noise (README, Results)."""
+        return sp.hstack(self._blocks(inputs, fit), format="csr", dtype=np.float32)
 
     def fit(self, texts, labels, *, context=None, groups=None) -> TfidfStructure:
         self._fit_inputs(self._inputs(texts, context), np.asarray(labels))
