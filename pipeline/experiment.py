@@ -289,7 +289,8 @@ def run_identity(cfg: dict) -> str:
     """What makes two runs the same computation: the config less its volatile keys, and the
     label files it reads (gold annotations, pseudo labels), so that a run over grown gold is new."""
     data = cfg["data"]
-    labels = label_files_hash(data["annotations_dir"], (data.get("pseudo") or {}).get("dir") or "")
+    pseudo = (data.get("pseudo") or {}).get("dir")  # none configured: no folder to read
+    labels = label_files_hash(data["annotations_dir"], *([pseudo] if pseudo else []))
     return fingerprint([config_identity(cfg), labels])
 
 

@@ -203,11 +203,12 @@ class TfidfStructure(Model):
     ) -> Inputs:
         texts = list(texts)
         prevs, nexts = neighbours(texts, context), neighbours(texts, following)
-        specs = self._fixed_parts(texts, prevs, nexts)
         # rule-feature groups first, so that they compute while this process does the rest
-        started = {i: start(spec, len(texts)) for i, spec in enumerate(specs) if not callable(spec)}
-        parts = [started[i] if i in started else spec() for i, spec in enumerate(specs)]
-        return Inputs(texts, prevs, parts, nexts)
+        pending = [
+            spec if callable(spec) else start(spec, len(texts))
+            for spec in self._fixed_parts(texts, prevs, nexts)
+        ]
+        return Inputs(texts, prevs, [p() if callable(p) else p for p in pending], nexts)
 
     def _blocks(self, inputs: Inputs, fit: bool) -> list[sp.spmatrix]:
         """The feature blocks of the classifier's matrix (fitting the vectorizers if `fit`); the
@@ -231,8 +232,8 @@ class TfidfStructure(Model):
         return self.clf.predict_proba(self._matrix(inputs, fit=False))
 
     def _matrix(self, inputs: Inputs, fit: bool) -> sp.csr_matrix:
-        """The classifier's matrix in float32: the solver's products over it take about 0.8 x
-        the time of float64's, for the same decisions within noise (README, Results)."""
+        """The classifier's matrix in float32: newton-cg's products over it take about half the
+        time of float64's, for the same decisions within noise (docs/models.md)."""
         return sp.hstack(self._blocks(inputs, fit), format="csr", dtype=np.float32)
 
     def fit(self, texts, labels, *, context=None, groups=None) -> TfidfStructure:
