@@ -1,10 +1,12 @@
 """The role cues (reporting frames, quotation state, policy measures) and the tfidf_roles model."""
 
+import re
 from concurrent.futures import Future
 
 import numpy as np
 import pytest
 from conftest import TOY_LABELS, TOY_TEXTS
+from sklearn.multiclass import OneVsRestClassifier
 
 from pipeline.models import (
     base,
@@ -15,7 +17,7 @@ from pipeline.models import (
     save_model,
     structure,
 )
-from pipeline.models.roles import ROLE_NAMES, abstract_text, role_features
+from pipeline.models.roles import ROLE_NAMES, abstract_text, role_features, trie_pattern
 from pipeline.models.static_vectors import StaticVectors
 from pipeline.models.structure import held_out_split
 from pipeline.models.thresholds import tune_offsets
@@ -60,6 +62,15 @@ def test_quotation_state_carries_over_from_the_sentence_before():
     assert after["inside_open_quotation"] == 0 and after["prev_empty"] == 0
     (continued,) = cues(["We will rebuild it."], ["The mayor said:"])
     assert continued["prev_colon_frame"] == 1 and continued["first_person_unquoted"] == 1
+
+
+def test_a_trie_of_words_matches_what_their_flat_alternation_matches():
+    words = ["say", "says", "said", "saying", "sa", "tell", "told", "a.b"]
+    text = "Said she, saying sayings: sa says a.b and axb; untold, told, TELL, tells, say."
+    flat = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+    trie = re.compile(rf"\b{trie_pattern(words)}\b", re.I)
+    assert trie.findall(text) == flat.findall(text)
+    assert trie.findall(text) == ["Said", "saying", "sa", "says", "a.b", "told", "TELL", "say"]
 
 
 def test_policy_cues_fire_on_a_measure_of_an_institution_only():
@@ -117,13 +128,27 @@ def test_without_a_held_out_share_nothing_is_held_out():
     assert model.held_out_scores() is None and model.offsets is None
 
 
-@pytest.mark.parametrize("params", [{}, {"static_weight": 0, "lsa_weight": 0}])
+@pytest.mark.parametrize(
+    "params", [{}, {"static_weight": 0, "lsa_weight": 0}, {"one_vs_rest": False}]
+)
 def test_tfidf_roles_learns_saves_and_loads_the_same(params, tmp_path):
     model = fit_model(build_model("tfidf_roles", params, seed=0), TEXTS, LABELS_, PREVS, GROUPS)
     scores = predict_scores(model, TEXTS, PREVS)
     assert (scores.argmax(axis=1) == np.array(LABELS_)).all()
     save_model(model, "tfidf_roles", tmp_path)
     assert np.allclose(predict_scores(load_model(tmp_path), TEXTS, PREVS), scores)
+
+
+def test_one_vs_rest_fits_a_binary_regression_per_label_the_same_in_threads_or_not():
+    model = fit_model(build_model("tfidf_roles", {}, seed=0), TEXTS, LABELS_, PREVS, GROUPS)
+    assert isinstance(model.clf, OneVsRestClassifier)
+    assert len(model.clf.estimators_) == len(set(LABELS_))
+    scores = predict_scores(model, TEXTS, PREVS)
+    assert np.allclose(scores.sum(axis=1), 1.0)
+    serial = build_model("tfidf_roles", {}, seed=0)
+    serial.clf.set_params(n_jobs=1)
+    fit_model(serial, TEXTS, LABELS_, PREVS, GROUPS)
+    assert np.allclose(predict_scores(serial, TEXTS, PREVS), scores)
 
 
 def test_the_sentence_after_is_read_only_with_its_weight_and_survives_saving(tmp_path):

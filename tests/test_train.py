@@ -134,3 +134,13 @@ def test_saved_vocabularies_are_packed_and_restored(tmp_path):
         restored = [t.vocabulary_ for _, t in loaded["text"].transformer_list]
         assert [*restored, loaded["context"].vocabulary_] == vocabularies
         assert (loaded["text"].transform(texts) != union.transform(texts)).nnz == 0
+
+
+def test_a_module_imported_in_the_background_is_there_once_its_thread_ends(monkeypatch):
+    import sys
+
+    from pipeline.core.files import import_in_background
+
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    import_in_background("colorsys").join(timeout=30)
+    assert "colorsys" in sys.modules

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -195,6 +197,14 @@ def _unpack(data: np.ndarray, ends: np.ndarray) -> dict[str, int]:
         blob[start:end].decode("utf-8"): column
         for column, (start, end) in enumerate(zip(starts, ends.tolist()))
     }
+
+
+def import_in_background(module: str) -> threading.Thread:
+    """Start importing `module` in a thread, so that its import overlaps work that releases the
+    GIL (an `import` of it later waits for that thread, or finds it done)."""
+    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
+    thread.start()
+    return thread
 
 
 def save_skops(path: str | os.PathLike, obj: object) -> None:

@@ -28,14 +28,16 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import parallel_config
 from joblib.externals.loky import get_reusable_executor
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupShuffleSplit
+from sklearn.multiclass import OneVsRestClassifier
 from threadpoolctl import threadpool_limits
 
-from pipeline.core.files import load_skops, save_skops
+from pipeline.core.files import import_in_background, load_skops, save_skops
 from pipeline.models import tfidf_features
 from pipeline.models.base import MODELS, Model, neighbours, no_serving_options
 from pipeline.models.linear import class_weight_of, tfidf
@@ -148,16 +150,23 @@ def tfidf_matrix(vectorizer: object, texts: list[str], fit: bool) -> sp.spmatrix
 
 
 def classifier(
-    C: float, max_iter: int, class_weight: str | None, seed: int, solver: str = "lbfgs"
-) -> LogisticRegression:
-    """The logistic regression of the structure models."""
-    return LogisticRegression(
+    C: float,
+    max_iter: int,
+    class_weight: str | None,
+    seed: int,
+    solver: str = "lbfgs",
+    one_vs_rest: bool = False,
+) -> LogisticRegression | OneVsRestClassifier:
+    """The logistic regression of the structure models: multinomial, or `one_vs_rest` (one binary
+    regression per label, fitted side by side in threads of this process)."""
+    regression = LogisticRegression(
         C=C,
         max_iter=max_iter,
         class_weight=class_weight_of(class_weight),
         solver=solver,
         random_state=seed,
     )
+    return OneVsRestClassifier(regression, n_jobs=-1) if one_vs_rest else regression
 
 
 @MODELS.register("tfidf_structure")
@@ -225,7 +234,13 @@ class TfidfStructure(Model):
         ]
 
     def _fit_inputs(self, inputs: Inputs, y: np.ndarray) -> None:
-        self.clf.fit(self._matrix(inputs, fit=True), y)
+        """Fit the classifier. Its solver spends its time in sparse products, which release the
+        GIL: one-vs-rest's binary fits share the cores as threads, and skops (which `save`
+        needs, 3-5 s to import) imports beside them."""
+        matrix = self._matrix(inputs, fit=True)
+        import_in_background("skops.io")
+        with parallel_config(backend="threading"):
+            self.clf.fit(matrix, y)
         self.classes_ = self.clf.classes_
 
     def _proba(self, inputs: Inputs) -> np.ndarray:
@@ -302,6 +317,7 @@ class TfidfRoles(TfidfStructure):
         C: float = 4.0,
         max_iter: int = 3000,
         solver: str = "newton-cg",
+        one_vs_rest: bool = True,
         min_df: int = 2,
         word_ngrams: Sequence[int] = (1, 2),
         char_ngrams: Sequence[int] = (2, 5),
@@ -331,7 +347,7 @@ class TfidfRoles(TfidfStructure):
             structure_weight,
             seed,
         )
-        self.clf = classifier(C, max_iter, class_weight, seed, solver)
+        self.clf = classifier(C, max_iter, class_weight, seed, solver, one_vs_rest)
         self.abstract_features = TfidfVectorizer(
             ngram_range=tuple(abstract_ngrams),
             min_df=2,
@@ -392,8 +408,8 @@ class TfidfRoles(TfidfStructure):
     def fit(self, texts, labels, *, context=None, groups=None, following=None) -> TfidfRoles:
         inputs, y = self._inputs(texts, context, following), np.asarray(labels)
         self._held_out = None
-        # one thread: on a few thousand rows the solver's and the SVD's steps are too small for
-        # threads to pay, and on a busy machine their waiting doubles the time
+        # one BLAS thread: on a few thousand rows the solver's and the SVD's steps are too small
+        # for BLAS threads to pay, and on a busy machine their waiting doubles the time
         with threadpool_limits(limits=1):
             if self.dev_fraction and groups is not None and len(set(groups)) > 1:
                 fit_idx, dev_idx = held_out_split(groups, self.dev_fraction, self.seed)
