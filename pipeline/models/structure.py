@@ -156,6 +156,7 @@ def classifier(
     seed: int,
     solver: str = "lbfgs",
     one_vs_rest: bool = False,
+    tol: float = 1e-4,
 ) -> LogisticRegression | OneVsRestClassifier:
     """The logistic regression of the structure models: multinomial, or `one_vs_rest` (one binary
     regression per label, fitted side by side in threads of this process)."""
@@ -164,6 +165,7 @@ def classifier(
         max_iter=max_iter,
         class_weight=class_weight_of(class_weight),
         solver=solver,
+        tol=tol,
         random_state=seed,
     )
     return OneVsRestClassifier(regression, n_jobs=-1) if one_vs_rest else regression
@@ -318,6 +320,7 @@ class TfidfRoles(TfidfStructure):
         max_iter: int = 3000,
         solver: str = "newton-cg",
         one_vs_rest: bool = True,
+        tol: float = 1e-3,
         min_df: int = 2,
         word_ngrams: Sequence[int] = (1, 2),
         char_ngrams: Sequence[int] = (2, 5),
@@ -347,7 +350,7 @@ class TfidfRoles(TfidfStructure):
             structure_weight,
             seed,
         )
-        self.clf = classifier(C, max_iter, class_weight, seed, solver, one_vs_rest)
+        self.clf = classifier(C, max_iter, class_weight, seed, solver, one_vs_rest, tol)
         self.abstract_features = TfidfVectorizer(
             ngram_range=tuple(abstract_ngrams),
             min_df=2,
