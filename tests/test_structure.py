@@ -8,6 +8,7 @@ import pytest
 from conftest import TOY_LABELS, TOY_TEXTS
 from sklearn.multiclass import OneVsRestClassifier
 
+from pipeline.core.patterns import trie_pattern, words_pattern
 from pipeline.models import (
     base,
     build_model,
@@ -17,7 +18,7 @@ from pipeline.models import (
     save_model,
     structure,
 )
-from pipeline.models.roles import ROLE_NAMES, abstract_text, role_features, trie_pattern
+from pipeline.models.roles import ROLE_NAMES, abstract_text, role_features
 from pipeline.models.static_vectors import StaticVectors
 from pipeline.models.structure import held_out_split
 from pipeline.models.thresholds import tune_offsets
@@ -71,6 +72,13 @@ def test_a_trie_of_words_matches_what_their_flat_alternation_matches():
     trie = re.compile(rf"\b{trie_pattern(words)}\b", re.I)
     assert trie.findall(text) == flat.findall(text)
     assert trie.findall(text) == ["Said", "saying", "sa", "says", "a.b", "told", "TELL", "say"]
+    phrases = re.compile(words_pattern("say says", "tells?", "sa id"), re.I)
+    assert phrases.findall("Says he, sa id she; tell, tells, sayso") == [
+        "Says",
+        "sa id",
+        "tell",
+        "tells",
+    ]
 
 
 def test_policy_cues_fire_on_a_measure_of_an_institution_only():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.core.labels import LABEL2ID, LABELS
+from pipeline.core.patterns import words_pattern
 
 ABSTAIN = -1
 DECISION_ORDER = ("quote", "policy", "opinion", "fact")
@@ -41,11 +42,11 @@ def _regex_lf(name: str, label: str, pattern: str, flags: int = re.IGNORECASE) -
     )
 
 
-_REPORTING = (
-    r"\b(?:said|says|say|told|tells|stated|states|announced|added|adds|asked|wrote|writes|argued|"
-    r"warned|explained|noted|claimed|insisted|tweeted|commented|remarked|confirmed|testified|"
-    r"acknowledged|described|indicated|reported|admitted|denied|urged|called for|replied|"
-    r"responded)\b"
+_REPORTING = words_pattern(
+    "said says say told tells stated states announced added adds asked wrote writes argued warned "
+    "explained noted claimed insisted tweeted commented remarked confirmed testified acknowledged "
+    "described indicated reported admitted denied urged replied responded",
+    "called for",
 )
 _QUOTATION = r"[\"“][^\"”]{12,}[\"”]"
 
@@ -78,16 +79,25 @@ LABELING_FUNCTIONS: tuple[LabelingFunction, ...] = (
     _regex_lf(
         "policy_legislation",
         "policy",
-        r"\b(?:law|laws|bill|bills|legislation|regulations?|ban|banned|tariffs?|sanctions?|treaty|decree|"
-        r"executive order|referendum|ordinance|statute|amendment)\b",
+        words_pattern(
+            "law laws bill bills legislation regulation regulations ban banned tariff tariffs "
+            "sanction sanctions treaty decree referendum ordinance statute amendment",
+            "executive order",
+        ),
     ),
     _regex_lf(
         "policy_institution_measure",
         "policy",
-        r"\b(?:government|administration|ministry|parliament|congress|senate|council|agency|department|"
-        r"authorities|commission|court|lawmakers|legislature)\b.{0,60}\b(?:plans?|proposed?|approved|passed|"
-        r"introduced|considering|will require|voted?|ruled|ordered|allocated?|budget|funding|"
-        r"programme|program)\b",
+        words_pattern(
+            "government administration ministry parliament congress senate council agency "
+            "department authorities commission court lawmakers legislature"
+        )
+        + ".{0,60}"
+        + words_pattern(
+            "plan plans propose proposed approved passed introduced considering vote voted ruled "
+            "ordered allocate allocated budget funding programme program",
+            "will require",
+        ),
     ),
     _regex_lf(
         "policy_funding",
@@ -98,15 +108,21 @@ LABELING_FUNCTIONS: tuple[LabelingFunction, ...] = (
     _regex_lf(
         "opinion_stance_verb",
         "opinion",
-        r"\b(?:worry|worries|fear|fears|hope|hopes|believe|believes|concerned|consider|considers|doubt|"
-        r"doubts|suspect|suspects|feel|feels)\b",
+        words_pattern(
+            "worry worries fear fears hope hopes believe believes concerned consider considers "
+            "doubt doubts suspect suspects feel feels"
+        ),
     ),
     _regex_lf(
         "opinion_evaluative",
         "opinion",
-        r"\b(?:should|ought to|must|unfortunately|fortunately|remarkabl[ey]|crucial|disastrous|"
-        r"terrible|wonderful|shameful|absurd|outrageous|brilliant|excellent|awful|ridiculous|best|"
-        r"worst|clearly|obviously|surely|undoubtedly|arguably|needs? to)\b",
+        words_pattern(
+            "should must unfortunately fortunately remarkable remarkably crucial disastrous "
+            "terrible wonderful shameful absurd outrageous brilliant excellent awful ridiculous "
+            "best worst clearly obviously surely undoubtedly arguably",
+            "ought to",
+            "needs? to",
+        ),
     ),
     LabelingFunction(
         "opinion_first_person",
@@ -119,27 +135,42 @@ LABELING_FUNCTIONS: tuple[LabelingFunction, ...] = (
     _regex_lf(
         "opinion_speculation",
         "opinion",
-        r"\b(?:likely|unlikely|probably|perhaps|possibly|seems?|appears? to|could well|may well|"
-        r"is expected to be|will likely)\b",
+        words_pattern(
+            "likely unlikely probably perhaps possibly seem seems",
+            "appears? to",
+            "could well",
+            "may well",
+            "is expected to be",
+            "will likely",
+        ),
     ),
     _regex_lf(
         "fact_number",
         "fact",
-        r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b",
+        r"\d|"
+        + words_pattern(
+            "one two three four five six seven eight nine ten dozen dozens hundred hundreds "
+            "thousand thousands"
+        ),
     ),
     _regex_lf(
         "fact_date_time",
         "fact",
-        r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|"
-        r"last (?:week|month|year)|"
-        r"January|February|March|April|May|June|July|August|September|October|November|December)\b",
+        words_pattern(
+            "Monday Tuesday Wednesday Thursday Friday Saturday Sunday yesterday today January "
+            "February March April May June July August September October November December",
+            "last (?:week|month|year)",
+        ),
         0,
     ),
     _regex_lf(
         "fact_event_verb",
         "fact",
-        r"\b(?:killed|died|injured|arrested|won|held|met|occurred|collapsed|elected|launched|opened|closed|"
-        r"born|founded|located|attended|visited|scored|finished|released|hit|struck|crashed|signed|moved)\b",
+        words_pattern(
+            "killed died injured arrested won held met occurred collapsed elected launched opened "
+            "closed born founded located attended visited scored finished released hit struck "
+            "crashed signed moved"
+        ),
     ),
 )
 
