@@ -146,7 +146,7 @@ class Inputs:
 
 def tfidf_matrix(vectorizer: object, texts: list[str], fit: bool) -> sp.spmatrix:
     """The TF-IDF matrix of `texts`, fitting the vectorizer (or union of them) first if `fit`."""
-    return vectorizer.fit_transform(texts) if fit else tfidf_features.transform(vectorizer, texts)
+    return (tfidf_features.fit_transform if fit else tfidf_features.transform)(vectorizer, texts)
 
 
 def classifier(
