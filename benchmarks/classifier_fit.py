@@ -5,8 +5,9 @@ a seed run one after another in one invocation, so read their ratios.
 
     python benchmarks/classifier_fit.py [--seeds 1 2 3] [VARIANT ...]
 
-A variant is `key=value[,key=value...]` over `model.params` (e.g. `tol=0.0001`); an empty one is
-the model as configured.
+A variant is `key=value[,key=value...]` over `model.params` (e.g. `tol=0.0001`), where
+`thresholds=true` also tunes per-label decision offsets (`model.thresholds`); an empty one is the
+model as configured.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ def main() -> int:
         train, dev = splits.train, splits.dev
         gold = [LABEL2ID[r.label] for r in dev]
         for variant in args.variants:
-            params = dict(cfg["model"]["params"]) | parse_variant(variant)
+            changes = parse_variant(variant)
+            thresholds = bool(changes.pop("thresholds", False))
+            params = dict(cfg["model"]["params"]) | changes
             model = build_model(cfg["model"]["name"], params, seed)
             began = time.perf_counter()
             fit_model(
@@ -51,6 +54,8 @@ def main() -> int:
                 [r.text for r in train],
                 [LABEL2ID[r.label] for r in train],
                 [r.prev_text for r in train],
+                [r.doc_id for r in train],
+                thresholds=thresholds,
                 following=[r.next_text for r in train],
             )
             seconds = time.perf_counter() - began
