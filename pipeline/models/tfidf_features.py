@@ -59,7 +59,9 @@ def _count_vocab(
     vectorizer: TfidfVectorizer, texts: Sequence[str]
 ) -> tuple[dict[str, int], sp.csr_matrix]:
     """What scikit-learn's `CountVectorizer._count_vocab` returns for a vectorizer without a fixed
-    vocabulary (the n-grams seen, with ids in any order, and the count matrix), from `counts`."""
+    vocabulary, from `counts`: the n-grams seen, numbered in order of first sight as scikit-learn
+    numbers them (so that its later sorting leaves each row's entries in the same order, and the
+    norms are the same to the last bit), and the count matrix."""
     vocabulary: defaultdict[str, int] = defaultdict()
     vocabulary.default_factory = vocabulary.__len__  # a new n-gram gets the next id
     matrix = counts(vectorizer, texts, vocabulary)
