@@ -1,7 +1,7 @@
 """Seconds of each rule-feature function of the default model over the training sentences of the
 default data (what the second process computes during a fit), and of the reporting verbs' regular
-expression written as a trie (`roles.trie_pattern`, as the role cues use it) against the same words
-as a flat alternation, both in one invocation.
+expression written as a trie (`pipeline.core.patterns.trie_pattern`, as the role cues use it)
+against the same words as a flat alternation, both in one invocation.
 
     python benchmarks/rule_features.py
 """
@@ -13,8 +13,9 @@ import sys
 import time
 
 from pipeline.cli.hydra_config import compose_config
+from pipeline.core.patterns import trie_pattern
 from pipeline.experiment import divide, load_data
-from pipeline.models.roles import REPORTING_VERBS, role_features, sentence_cues, trie_pattern
+from pipeline.models.roles import REPORTING_VERBS, role_features, sentence_cues
 from pipeline.models.structure import structure_features, vote_features
 from pipeline.runs import RunRecord
 

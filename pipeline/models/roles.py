@@ -73,7 +73,6 @@ MEASURE_VERBS = (
     r"deport(?:s|ed)?"
 )
 
-
 _RV = trie_pattern(REPORTING_VERBS)
 _WORD = r"[\w.'’\-]+"
 _REPORTING = re.compile(rf"\b{_RV}\b", re.I)
