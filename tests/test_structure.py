@@ -137,7 +137,8 @@ def test_without_a_held_out_share_nothing_is_held_out():
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"static_weight": 0, "lsa_weight": 0}, {"one_vs_rest": False}]
+    "params",
+    [{}, {"static_weight": 0, "lsa_weight": 0}, {"one_vs_rest": False}, {"nb_weight": 0.5}],
 )
 def test_tfidf_roles_learns_saves_and_loads_the_same(params, tmp_path):
     model = fit_model(build_model("tfidf_roles", params, seed=0), TEXTS, LABELS_, PREVS, GROUPS)

@@ -37,10 +37,12 @@ from sklearn.model_selection import GroupShuffleSplit
 from sklearn.multiclass import OneVsRestClassifier
 from threadpoolctl import threadpool_limits
 
+from pipeline.core.errors import PipelineError
 from pipeline.core.files import import_in_background, load_skops, save_skops
 from pipeline.models import tfidf_features
 from pipeline.models.base import MODELS, Model, neighbours, no_serving_options
 from pipeline.models.linear import class_weight_of, tfidf
+from pipeline.models.nb_scaling import fit_nb_scaled
 from pipeline.models.roles import abstract_text, role_features, sentence_cues
 from pipeline.models.static_vectors import StaticVectors
 from pipeline.weak.lfs import LABELING_FUNCTIONS, apply_lfs
@@ -180,6 +182,8 @@ class TfidfStructure(Model):
     SERVED: tuple[str, ...] = ("context_weight", "structure_weight")
     # fitted parts saved in the model file: file key -> attribute
     PARTS: dict[str, str] = {"text": "text_features", "context": "context_features", "clf": "clf"}
+    # share of Naive-Bayes scaling in the one-vs-rest regressions' fit (`nb_scaling.py`; 0: none)
+    nb_weight: float = 0.0
 
     def __init__(
         self,
@@ -242,7 +246,10 @@ class TfidfStructure(Model):
         matrix = self._matrix(inputs, fit=True)
         import_in_background("skops.io")
         with parallel_config(backend="threading"):
-            self.clf.fit(matrix, y)
+            if self.nb_weight:
+                self.clf = fit_nb_scaled(self.clf, matrix, y, self.nb_weight)
+            else:
+                self.clf.fit(matrix, y)
         self.classes_ = self.clf.classes_
 
     def _proba(self, inputs: Inputs) -> np.ndarray:
@@ -336,6 +343,7 @@ class TfidfRoles(TfidfStructure):
         static_weight: float = 1.0,
         checkpoint: str | None = None,
         following_weight: float = 0.0,
+        nb_weight: float = 0.0,
         dev_fraction: float = 0.0,
         seed: int = 0,
     ):
@@ -350,7 +358,10 @@ class TfidfRoles(TfidfStructure):
             structure_weight,
             seed,
         )
+        if nb_weight and not one_vs_rest:
+            raise PipelineError("tfidf_roles: nb_weight scales one-vs-rest regressions only")
         self.clf = classifier(C, max_iter, class_weight, seed, solver, one_vs_rest, tol)
+        self.nb_weight = nb_weight
         self.abstract_features = TfidfVectorizer(
             ngram_range=tuple(abstract_ngrams),
             min_df=2,
