@@ -37,13 +37,9 @@ def test_the_folded_regression_decides_on_unscaled_columns_as_the_scaled_fit_doe
     binary = (y == 1).astype(int)
     regression = LogisticRegression(C=4.0, tol=1e-8, max_iter=1000)
     model = NBScaledRegression(regression, weight=0.5).fit(X, binary)
-    scale = 0.5 + 0.5 * log_count_ratios(X, binary == 1)
-    scaled = clone(regression).fit(X @ sp.diags(scale.astype(np.float32)), binary)
-    assert np.allclose(
-        model.decision_function(X),
-        scaled.decision_function(X @ sp.diags(scale.astype(np.float32))),
-        atol=1e-4,
-    )
+    X_scaled = X @ sp.diags((0.5 + 0.5 * log_count_ratios(X, binary == 1)).astype(np.float32))
+    scaled = clone(regression).fit(X_scaled, binary)
+    assert np.allclose(model.decision_function(X), scaled.decision_function(X_scaled), atol=1e-4)
     assert not np.allclose(model.regression_.coef_, scaled.coef_)  # folded, not the same weights
 
 

@@ -34,7 +34,7 @@ class NBScaledRegression(ClassifierMixin, BaseEstimator):
     """A binary logistic regression fitted on columns scaled by `(1 - weight) + weight * r`, r the
     log-count ratios; `regression_` is the same decision function over the unscaled columns."""
 
-    def __init__(self, regression: LogisticRegression | None = None, weight: float = 0.5):
+    def __init__(self, regression: LogisticRegression, weight: float = 0.5):
         self.regression = regression
         self.weight = weight
 
@@ -45,8 +45,7 @@ class NBScaledRegression(ClassifierMixin, BaseEstimator):
             raise ValueError("NBScaledRegression fits a binary label")
         ratios = log_count_ratios(X, y == self.classes_[1])
         scale = ((1 - self.weight) + self.weight * ratios).astype(X.dtype)
-        regression = clone(self.regression or LogisticRegression())
-        regression.fit(sp.csr_matrix(X) @ sp.diags(scale), y)
+        regression = clone(self.regression).fit(X @ sp.diags(scale), y)
         regression.coef_ = regression.coef_ * scale  # w . (x * s) == (w * s) . x
         self.regression_ = regression
         return self
